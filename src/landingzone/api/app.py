@@ -1,0 +1,30 @@
+"""Builds the HTTP application from an ``ApiContext``: a fresh app per call, no globals."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from landingzone import __version__
+from landingzone.api import health, oauth, push
+from landingzone.api.asgi import LandingzoneApp
+from landingzone.api.context import ApiContext
+from landingzone.api.errors import install_error_handlers
+from landingzone.api.objects import ObjectEndpoint
+
+
+def create_api(ctx: ApiContext) -> FastAPI:
+    api = FastAPI(
+        title="landingzone",
+        version=__version__,
+        description="Self-hosted landing zone for customer data files.",
+    )
+    api.state.context = ctx
+    install_error_handlers(api)
+    api.include_router(oauth.router)
+    api.include_router(push.router)
+    api.include_router(health.router)
+    return api
+
+
+def create_asgi_app(ctx: ApiContext) -> LandingzoneApp:
+    return LandingzoneApp(create_api(ctx), ObjectEndpoint(ctx.uploads))

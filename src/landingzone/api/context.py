@@ -1,0 +1,28 @@
+"""What the HTTP layer is given by the composition root: use-cases, not infrastructure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from landingzone.domain.access import AccessService
+from landingzone.domain.push import PushService
+from landingzone.domain.uploads import UploadService
+from landingzone.ratelimit import RateLimiter
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    access: AccessService
+    push: PushService
+    uploads: UploadService
+    limiter: RateLimiter
+    # Each check raises when its dependency is unreachable (GET /readyz).
+    readiness_checks: dict[str, Callable[[], None]]
+
+
+def context(connection: HTTPConnection) -> ApiContext:
+    ctx: ApiContext = connection.app.state.context
+    return ctx

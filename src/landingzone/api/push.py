@@ -1,0 +1,82 @@
+"""The batch Push API (SPEC §3, seeds 000-002): signed upload URLs and the listing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+
+from landingzone.api.context import context
+from landingzone.api.deps import require
+from landingzone.auth.scopes import CONNECTOR_WRITE
+from landingzone.domain.access import Principal
+from landingzone.domain.models import StoredObject
+from landingzone.domain.push import DEFAULT_PAGE
+from landingzone.errors import BadRequest
+
+router = APIRouter(prefix="/services/push/v1/customer/apps/{appId}", tags=["push"])
+AppId = Annotated[str, Path(alias="appId", description="The app the files are for.")]
+Writer = Annotated[Principal, Depends(require(CONNECTOR_WRITE))]
+
+
+def _only(request: Request, allowed: set[str]) -> None:
+    unexpected = sorted(set(request.query_params.keys()) - allowed)
+    if unexpected:
+        raise BadRequest(
+            f"Unexpected query parameter '{unexpected[0]}': only {', '.join(sorted(allowed))} "
+            "are accepted."
+        )
+
+
+def _single(request: Request, name: str) -> str | None:
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise BadRequest(f"Query parameter '{name}' was given {len(values)} times; give it once.")
+    return values[0] if values else None
+
+
+@router.get(
+    "/upload",
+    summary="Signed upload URLs for up to 100 filenames",
+    responses={200: {"description": "filename -> signed PUT URL, in request order"}},
+)
+def upload_urls(app_id: AppId, request: Request, principal: Writer) -> JSONResponse:
+    _only(request, {"filenames", "type"})
+    urls = context(request).push.upload_urls(
+        principal.customer_id,
+        app_id,
+        request.query_params.getlist("filenames"),
+        _single(request, "type"),
+    )
+    return JSONResponse(urls)
+
+
+def file_json(item: StoredObject) -> dict[str, Any]:
+    return {
+        "name": item.filename,
+        "type": item.type,
+        "size": item.size,
+        "sha256": item.sha256,
+        "md5": item.md5,
+        "version": item.version,
+        "uploadedAt": item.uploaded_at.isoformat().replace("+00:00", "Z"),
+        "status": "Stored",
+    }
+
+
+@router.get("/files", summary="Files pushed to this app, newest first")
+def list_files(app_id: AppId, request: Request, principal: Writer) -> JSONResponse:
+    _only(request, {"limit", "cursor"})
+    raw_limit = _single(request, "limit")
+    if raw_limit is not None and not raw_limit.isdigit():
+        raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
+    page = context(request).push.list_files(
+        principal.customer_id,
+        app_id,
+        int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+        _single(request, "cursor"),
+    )
+    return JSONResponse(
+        {"files": [file_json(item) for item in page.items], "nextCursor": page.next_cursor}
+    )

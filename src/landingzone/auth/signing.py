@@ -1,0 +1,58 @@
+"""Signed upload URLs for the embedded object store.
+
+A URL names the object key in its path and carries three query parameters:
+``X-Lz-Upload`` (a random upload id, the unit of single use), ``X-Lz-Expires``
+(Unix time) and ``X-Lz-Signature`` (HMAC-SHA256 over method, key, id and
+expiry). Issuing a URL writes nothing: single use is enforced when the upload
+arrives (``domain/uploads.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+UPLOAD_PARAM = "X-Lz-Upload"
+EXPIRES_PARAM = "X-Lz-Expires"
+SIGNATURE_PARAM = "X-Lz-Signature"
+SIGNED_PARAMS = frozenset({UPLOAD_PARAM, EXPIRES_PARAM, SIGNATURE_PARAM})
+OBJECT_ROUTE_PREFIX = "/o/"
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    key: str
+    upload_id: str
+    expires_at: int
+
+
+class UrlSigner:
+    def __init__(self, key: bytes, public_url: str) -> None:
+        self._key = key
+        self._public_url = public_url.rstrip("/")
+
+    def _signature(self, method: str, key: str, upload_id: str, expires_at: int) -> str:
+        message = f"{method}\n{key}\n{upload_id}\n{expires_at}".encode()
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def presign_put(self, key: str, expires_at: int) -> str:
+        upload_id = secrets.token_urlsafe(16)
+        query = urlencode(
+            {
+                UPLOAD_PARAM: upload_id,
+                EXPIRES_PARAM: str(expires_at),
+                SIGNATURE_PARAM: self._signature("PUT", key, upload_id, expires_at),
+            }
+        )
+        return f"{self._public_url}{OBJECT_ROUTE_PREFIX}{quote(key, safe='/')}?{query}"
+
+    def verify(
+        self, method: str, key: str, upload_id: str, expires_at: int, signature: str
+    ) -> bool:
+        expected = self._signature(method, key, upload_id, expires_at)
+        return hmac.compare_digest(expected.encode(), signature.encode())

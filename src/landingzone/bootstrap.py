@@ -1,0 +1,139 @@
+"""Composition root: Settings -> database, store, keys, services, app.
+
+The only module that imports every layer. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from sqlalchemy import Engine, text
+
+from landingzone.api.app import create_asgi_app
+from landingzone.api.asgi import LandingzoneApp
+from landingzone.api.context import ApiContext
+from landingzone.auth.keys import Keys, load_master_key
+from landingzone.auth.signing import UrlSigner
+from landingzone.auth.tokens import TokenService
+from landingzone.db import migrate
+from landingzone.db.engine import make_engine
+from landingzone.db.objects import ObjectRepository
+from landingzone.db.tenants import TenantRepository
+from landingzone.domain.access import AccessService
+from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.push import PushService
+from landingzone.domain.uploads import UploadService
+from landingzone.errors import ConfigurationError
+from landingzone.ratelimit import RateLimiter
+from landingzone.settings import Settings
+from landingzone.storage.local import LocalObjectStore
+
+log = logging.getLogger(__name__)
+# Committed objects with no catalog row (a crash between rename and commit) are
+# removed once they are this old; younger ones may belong to a live request.
+ORPHAN_GRACE_SECONDS = 3600
+
+
+def open_store(settings: Settings) -> LocalObjectStore:
+    url = urlparse(settings.effective_storage_url)
+    if url.scheme != "file":
+        raise ConfigurationError(
+            f"LZ_STORAGE_URL '{settings.effective_storage_url}': this version stores objects "
+            "on local disk only; use a file:// URL (S3 is planned)."
+        )
+    return LocalObjectStore(Path(unquote(url.path)))
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    keys: Keys
+    store: LocalObjectStore
+    tenants: TenantRepository
+    objects: ObjectRepository
+    admin: AdminService
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        keys = Keys.derive(load_master_key(settings))
+        engine = make_engine(settings.effective_database_url)
+        tenants = TenantRepository(engine)
+        return cls(
+            settings=settings,
+            engine=engine,
+            keys=keys,
+            store=open_store(settings),
+            tenants=tenants,
+            objects=ObjectRepository(engine),
+            admin=AdminService(tenants, keys.pepper),
+        )
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+
+    def api_context(self) -> ApiContext:
+        settings = self.settings
+        signer = UrlSigner(self.keys.url, settings.effective_public_url)
+        tokens = TokenService(self.keys.token, settings.token_ttl)
+        return ApiContext(
+            access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
+            push=PushService(self.tenants, self.objects, signer, settings.upload_url_ttl),
+            uploads=UploadService(
+                self.tenants, self.objects, self.store, signer, settings.max_object_size
+            ),
+            limiter=RateLimiter(
+                settings.rate_limit_storage, settings.rate_limit, settings.rate_limit_burst
+            ),
+            readiness_checks={"database": self.ping_database, "storage": self.store.ping},
+        )
+
+    def ping_database(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def cleanup(self) -> tuple[int, int]:
+        """Remove abandoned temp files and orphaned objects; return both counts."""
+        staged = self.store.cleanup_staging()
+        now = time.time()
+        candidates = [
+            sid
+            for sid in self.store.storage_ids()
+            if self.store.age_seconds(sid, now) > ORPHAN_GRACE_SECONDS
+        ]
+        orphans: list[str] = []
+        for start in range(0, len(candidates), 500):
+            chunk = candidates[start : start + 500]
+            known = self.objects.known_storage_ids(chunk)
+            orphans.extend(sid for sid in chunk if sid not in known)
+        for sid in orphans:
+            self.store.delete(sid)
+        if staged or orphans:
+            log.info("cleanup removed %d temp files and %d orphaned objects", staged, len(orphans))
+        return staged, len(orphans)
+
+    def seed_demo(self) -> IssuedClient | None:
+        """On an empty database: customer demo, app myAppId, a client with every scope."""
+        if not self.settings.demo or self.tenants.count_customers() > 0:
+            return None
+        self.admin.create_customer("demo")
+        self.admin.create_app("demo", "myAppId")
+        return self.admin.create_client("demo")
+
+
+def create_app(settings: Settings) -> LandingzoneApp:
+    """A fresh ASGI app for ``settings`` (the database must already be migrated)."""
+    return create_asgi_app(Services.build(settings).api_context())
+
+
+def app_from_env() -> LandingzoneApp:
+    """Factory for the HTTP server's worker processes: settings from ``LZ_*``."""
+    from landingzone.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,173 @@
+"""`landingzone admin ...`: customers, apps and clients, straight against the database.
+
+Works while the server runs (SQLite WAL or PostgreSQL); reads the same LZ_* settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+
+from landingzone.bootstrap import Services
+from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
+from landingzone.domain.models import App, Client, Customer
+
+admin_app = typer.Typer(no_args_is_help=True, help="Manage customers, apps and clients.")
+customer_app = typer.Typer(no_args_is_help=True, help="Customers (tenants).")
+app_app = typer.Typer(no_args_is_help=True, help="Apps (data sources) of a customer.")
+client_app = typer.Typer(no_args_is_help=True, help="OAuth clients of a customer.")
+admin_app.add_typer(customer_app, name="customer")
+admin_app.add_typer(app_app, name="app")
+admin_app.add_typer(client_app, name="client")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+@contextmanager
+def services() -> Iterator[Services]:
+    with friendly_errors():
+        built = Services.build(load_settings())
+        try:
+            built.migrate()
+            yield built
+        finally:
+            built.engine.dispose()
+
+
+def customer_json(customer: Customer) -> dict[str, Any]:
+    return {
+        "name": customer.name,
+        "timezone": customer.timezone,
+        "createdAt": customer.created_at.isoformat(),
+    }
+
+
+def app_json(app: App, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer.name, "appId": app.app_id, "createdAt": app.created_at.isoformat()}
+
+
+def client_json(client: Client, customer: Customer) -> dict[str, Any]:
+    return {
+        "client_id": client.client_id,
+        "customer": customer.name,
+        "scopes": list(client.scopes),
+        "enabled": client.enabled,
+        "createdAt": client.created_at.isoformat(),
+        "disabledAt": client.disabled_at.isoformat() if client.disabled_at else None,
+    }
+
+
+@customer_app.command("create")
+def customer_create(
+    name: str,
+    timezone: Annotated[str, typer.Option(help="IANA time zone of the customer.")] = "UTC",
+    json: JsonFlag = False,
+) -> None:
+    """Create a customer."""
+    with services() as svc:
+        customer = svc.admin.create_customer(name, timezone)
+    if json:
+        emit_json(customer_json(customer))
+    else:
+        typer.echo(f"Created customer {customer.name} (time zone {customer.timezone}).")
+
+
+@customer_app.command("list")
+def customer_list(json: JsonFlag = False) -> None:
+    """List customers."""
+    with services() as svc:
+        customers = svc.admin.list_customers()
+    if json:
+        emit_json([customer_json(c) for c in customers])
+    else:
+        rows = [(c.name, c.timezone, c.created_at.isoformat()) for c in customers]
+        table("Customers", ["name", "timezone", "created"], rows)
+
+
+@app_app.command("create")
+def app_create(customer: str, app_id: str, json: JsonFlag = False) -> None:
+    """Create an app for CUSTOMER."""
+    with services() as svc:
+        app = svc.admin.create_app(customer, app_id)
+        owner = svc.admin.customer(customer)
+    if json:
+        emit_json(app_json(app, owner))
+    else:
+        typer.echo(f"Created app {app.app_id} for customer {owner.name}.")
+
+
+@app_app.command("list")
+def app_list(
+    customer: Annotated[str | None, typer.Argument()] = None, json: JsonFlag = False
+) -> None:
+    """List apps, of one customer or all."""
+    with services() as svc:
+        apps = svc.admin.list_apps(customer)
+    if json:
+        emit_json([app_json(a, c) for a, c in apps])
+    else:
+        table(
+            "Apps",
+            ["customer", "appId", "created"],
+            [(c.name, a.app_id, a.created_at.isoformat()) for a, c in apps],
+        )
+
+
+@client_app.command("create")
+def client_create(
+    customer: str,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="A scope to grant; repeat. Default: all.")
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Create a client; its secret and API key are shown once."""
+    with services() as svc:
+        issued = svc.admin.create_client(customer, scope, svc.settings.scope_uri_prefix)
+    document = {
+        "client_id": issued.client.client_id,
+        "client_secret": issued.client_secret,
+        "api_key": issued.api_key,
+        "customer": issued.customer.name,
+        "scopes": list(issued.client.scopes),
+    }
+    if json:
+        emit_json(document)
+        return
+    typer.echo(f"Created client for customer {issued.customer.name}. Shown once; store it now:")
+    for name in ("client_id", "client_secret", "api_key"):
+        typer.echo(f"  {name + ':':15}{document[name]}")
+    typer.echo(f"  {'scopes:':15}{' '.join(issued.client.scopes)}")
+
+
+@client_app.command("list")
+def client_list(
+    customer: Annotated[str | None, typer.Argument()] = None, json: JsonFlag = False
+) -> None:
+    """List clients (never their secrets)."""
+    with services() as svc:
+        clients = svc.admin.list_clients(customer)
+    if json:
+        emit_json([client_json(cl, cu) for cl, cu in clients])
+    else:
+        rows = [
+            (cl.client_id, cu.name, " ".join(cl.scopes), "yes" if cl.enabled else "disabled")
+            for cl, cu in clients
+        ]
+        table("Clients", ["client_id", "customer", "scopes", "enabled"], rows)
+
+
+@client_app.command("disable")
+def client_disable(client_id: str, json: JsonFlag = False) -> None:
+    """Disable a client; its tokens stop working at once."""
+    with services() as svc:
+        client = svc.admin.disable_client(client_id)
+        owner = svc.tenants.get_customer(client.customer_id)
+    assert owner is not None
+    if json:
+        emit_json(client_json(client, owner))
+    else:
+        typer.echo(f"Disabled client {client.client_id}; its tokens are refused from now on.")

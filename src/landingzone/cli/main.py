@@ -1,0 +1,79 @@
+"""The `landingzone` command: server commands (serve, migrate, config, admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from landingzone.bootstrap import Services
+from landingzone.cli.admin import JsonFlag, admin_app
+from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
+from landingzone.cli.serve import demo_banner, prepare, run_server
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="landingzone: a self-hosted landing zone for customer data files.",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(admin_app, name="admin")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address (LZ_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port (LZ_PORT).")] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Run the API and the object endpoint (migrates the database first)."""
+    settings = load_settings(host=host, port=port)
+    with friendly_errors():
+        issued = prepare(settings)
+    if issued is not None:
+        if json:
+            emit_json(
+                {
+                    "client_id": issued.client.client_id,
+                    "client_secret": issued.client_secret,
+                    "api_key": issued.api_key,
+                    "customer": issued.customer.name,
+                    "scopes": list(issued.client.scopes),
+                    "url": settings.effective_public_url,
+                }
+            )
+        else:
+            typer.echo(demo_banner(settings, issued))
+    typer.echo(f"landingzone listening on {settings.effective_public_url}", err=True)
+    run_server(settings)
+
+
+@app.command()
+def migrate(json: JsonFlag = False) -> None:
+    """Apply database migrations (serve does this itself)."""
+    settings = load_settings()
+    with friendly_errors():
+        services = Services.build(settings)
+        services.migrate()
+        services.engine.dispose()
+    if json:
+        emit_json({"migrated": True})
+    else:
+        typer.echo("Database is up to date.")
+
+
+@app.command()
+def config(json: JsonFlag = False) -> None:
+    """Print the effective settings, secrets masked."""
+    values = load_settings().masked()
+    if json:
+        emit_json(values)
+    else:
+        table(
+            "Effective settings",
+            ["setting", "env", "value"],
+            [(name, f"LZ_{name.upper()}", value) for name, value in values.items()],
+        )
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,108 @@
+"""The object catalog: one row per stored version; the row is the truth of an upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from landingzone.db.tables import objects
+from landingzone.db.timeutil import as_utc, utcnow
+from landingzone.domain.models import NewObject, StoredObject
+from landingzone.domain.ports import UploadAlreadyUsed
+
+
+def _stored(row: Any) -> StoredObject:
+    return StoredObject(
+        id=row.id,
+        storage_id=row.storage_id,
+        upload_id=row.upload_id,
+        customer_id=row.customer_id,
+        app_pk=row.app_pk,
+        object_key=row.object_key,
+        version=row.version,
+        filename=row.filename,
+        type=row.type,
+        size=row.size,
+        sha256=row.sha256,
+        md5=row.md5,
+        uploaded_at=as_utc(row.uploaded_at),
+    )
+
+
+class ObjectRepository:
+    # Two uploads of one key committing at once race for the next version number;
+    # the unique (customer, key, version) constraint makes the loser retry.
+    VERSION_RETRIES = 5
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def upload_used(self, upload_id: str) -> bool:
+        with self._engine.connect() as conn:
+            return bool(
+                conn.execute(select(exists().where(objects.c.upload_id == upload_id))).scalar()
+            )
+
+    def record(self, new: NewObject) -> StoredObject:
+        """Insert the next version of ``new.object_key``; raise UploadAlreadyUsed on reuse."""
+        for _ in range(self.VERSION_RETRIES):
+            try:
+                with self._engine.begin() as conn:
+                    if conn.execute(
+                        select(exists().where(objects.c.upload_id == new.upload_id))
+                    ).scalar():
+                        raise UploadAlreadyUsed(new.upload_id)
+                    latest = conn.execute(
+                        select(func.max(objects.c.version)).where(
+                            objects.c.customer_id == new.customer_id,
+                            objects.c.object_key == new.object_key,
+                        )
+                    ).scalar()
+                    row = conn.execute(
+                        insert(objects)
+                        .values(
+                            storage_id=new.storage_id,
+                            upload_id=new.upload_id,
+                            customer_id=new.customer_id,
+                            app_pk=new.app_pk,
+                            object_key=new.object_key,
+                            version=(latest or 0) + 1,
+                            filename=new.filename,
+                            type=new.type,
+                            size=new.size,
+                            sha256=new.sha256,
+                            md5=new.md5,
+                            uploaded_at=utcnow(),
+                        )
+                        .returning(*objects.c)
+                    ).one()
+                return _stored(row)
+            except IntegrityError:
+                if self.upload_used(new.upload_id):
+                    raise UploadAlreadyUsed(new.upload_id) from None
+        raise RuntimeError(f"could not assign a version to {new.object_key!r}")
+
+    def list_for_app(self, app_pk: int, limit: int, before_id: int | None) -> list[StoredObject]:
+        """Newest first; ``before_id`` is the cursor of the previous page."""
+        query = select(objects).where(objects.c.app_pk == app_pk)
+        if before_id is not None:
+            query = query.where(objects.c.id < before_id)
+        query = query.order_by(objects.c.id.desc()).limit(limit)
+        with self._engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query).all()]
+
+    def known_storage_ids(self, candidates: list[str]) -> set[str]:
+        if not candidates:
+            return set()
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(objects.c.storage_id).where(objects.c.storage_id.in_(candidates))
+            ).all()
+        return {row.storage_id for row in rows}
+
+    def get(self, object_pk: int) -> StoredObject | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(objects).where(objects.c.id == object_pk)).first()
+        return _stored(row) if row else None

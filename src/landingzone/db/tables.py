@@ -1,0 +1,79 @@
+"""SQLAlchemy Core tables: the metadata schema. Changes need an Alembic migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("app_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "app_id", name="uq_apps_customer_app"),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", String(64), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("api_key_hash", String(64), nullable=False),
+    Column("scopes", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+)
+
+# One row per stored object version. ``upload_id`` is the signed URL's id: its
+# uniqueness is what makes every URL single-use, even across API processes.
+objects = Table(
+    "objects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("storage_id", String(64), nullable=False, unique=True),
+    Column("upload_id", String(64), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("app_pk", ForeignKey("apps.id"), nullable=True),
+    Column("object_key", String(1024), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("filename", String(1024), nullable=False),
+    Column("type", String(64), nullable=True),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("md5", String(32), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "object_key", "version", name="uq_objects_key_version"),
+    Index("ix_objects_app_newest", "app_pk", "id"),
+)

@@ -1,0 +1,71 @@
+"""Plain records the domain works with; the database layer maps rows to these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    name: str
+    timezone: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class App:
+    id: int
+    customer_id: int
+    app_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Client:
+    id: int
+    client_id: str
+    customer_id: int
+    secret_hash: str
+    api_key_hash: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    disabled_at: datetime | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """What an upload that just became durable asks the catalog to record."""
+
+    storage_id: str
+    upload_id: str
+    customer_id: int
+    app_pk: int | None
+    object_key: str
+    filename: str
+    type: str | None
+    size: int
+    sha256: str
+    md5: str
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    id: int
+    storage_id: str
+    upload_id: str
+    customer_id: int
+    app_pk: int | None
+    object_key: str
+    version: int
+    filename: str
+    type: str | None
+    size: int
+    sha256: str
+    md5: str
+    uploaded_at: datetime

@@ -1,0 +1,99 @@
+"""The batch Push API use-cases (SPEC §3): signed URLs for up to 100 files, and the listing."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from dataclasses import dataclass
+
+from landingzone.auth.signing import UrlSigner
+from landingzone.domain.keys import PUSH_TYPES, PushKey
+from landingzone.domain.models import App, Customer, StoredObject
+from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
+from landingzone.domain.ports import ObjectCatalog, Tenants
+from landingzone.errors import BadRequest, NotFound
+
+MAX_BATCH = 100
+DEFAULT_PAGE = 50
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class FilePage:
+    items: list[StoredObject]
+    next_cursor: str | None
+
+
+def encode_cursor(object_pk: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{object_pk}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "o":
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadRequest("Invalid cursor: pass the nextCursor of the previous page.") from None
+
+
+class PushService:
+    def __init__(
+        self, tenants: Tenants, catalog: ObjectCatalog, signer: UrlSigner, url_ttl: int
+    ) -> None:
+        self._tenants = tenants
+        self._catalog = catalog
+        self._signer = signer
+        self._url_ttl = url_ttl
+
+    def app(self, customer_id: int, app_id: str) -> tuple[Customer, App]:
+        app = self._tenants.get_app(customer_id, app_id) if is_app_id(app_id) else None
+        customer = self._tenants.get_customer(customer_id)
+        if app is None or customer is None:
+            raise NotFound(
+                f"App '{app_id}' does not exist for this customer; ask your operator to create it."
+            )
+        return customer, app
+
+    def upload_urls(
+        self, customer_id: int, app_id: str, filenames: list[str], file_type: str | None
+    ) -> dict[str, str]:
+        if not filenames:
+            raise BadRequest("Missing 'filenames': pass at least one ?filenames=NAME.")
+        if len(filenames) > MAX_BATCH:
+            raise BadRequest(
+                f"Too many filenames ({len(filenames)}): send at most {MAX_BATCH} per request."
+            )
+        if file_type is not None and file_type not in PUSH_TYPES:
+            raise BadRequest(f"Unknown type '{file_type}': use one of {', '.join(PUSH_TYPES)}.")
+        seen: set[str] = set()
+        normalized: list[tuple[str, str]] = []
+        for raw in filenames:
+            problem = filename_problem(raw)
+            if problem:
+                raise BadRequest(f"Invalid filename {raw!r}: it {problem}.")
+            name = normalize_filename(raw)
+            if name in seen:
+                raise BadRequest(f"Duplicate filename {raw!r}: name each file once per request.")
+            seen.add(name)
+            normalized.append((raw, name))
+        customer, app = self.app(customer_id, app_id)
+        expires_at = int(time.time()) + self._url_ttl
+        return {
+            raw: self._signer.presign_put(
+                PushKey(customer.name, app.app_id, file_type, name).render(), expires_at
+            )
+            for raw, name in normalized
+        }
+
+    def list_files(self, customer_id: int, app_id: str, limit: int, cursor: str | None) -> FilePage:
+        if not 1 <= limit <= MAX_PAGE:
+            raise BadRequest(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+        before = decode_cursor(cursor) if cursor else None
+        _, app = self.app(customer_id, app_id)
+        items = self._catalog.list_for_app(app.id, limit + 1, before)
+        next_cursor = encode_cursor(items[limit - 1].id) if len(items) > limit else None
+        return FilePage(items=items[:limit], next_cursor=next_cursor)

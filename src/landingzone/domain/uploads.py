@@ -1,0 +1,194 @@
+"""Receiving a PUT on a signed URL (SPEC §6), independent of HTTP.
+
+Order matters and is the durability contract: verify the URL, refuse an
+oversize declared body before reading it, claim the upload id (409 if a live
+request holds it), stream into a temp file while hashing, check length and
+Content-MD5, fsync and rename, then record the row, then answer. A failure at
+any step leaves no object and the URL still usable; only the recorded row
+consumes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from anyio import to_thread
+
+from landingzone.auth.signing import EXPIRES_PARAM, SIGNATURE_PARAM, UPLOAD_PARAM, UrlSigner
+from landingzone.domain.ingest import BodyTooLarge, ingest
+from landingzone.domain.keys import parse_push_key
+from landingzone.domain.models import App, Customer, NewObject, StoredObject
+from landingzone.domain.ports import ObjectCatalog, Tenants, UploadAlreadyUsed
+from landingzone.errors import S3Error, StorageFull
+from landingzone.storage.base import StagingStore, UploadInFlight
+
+SLOW_DOWN_RETRY_AFTER = 30
+
+
+def access_denied(message: str) -> S3Error:
+    return S3Error(403, "AccessDenied", message)
+
+
+SIGNATURE_MISMATCH = S3Error(
+    403,
+    "SignatureDoesNotMatch",
+    "The request signature we calculated does not match the signature you provided. "
+    "Use the URL exactly as issued, with PUT.",
+)
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    key: str
+    upload_id: str
+    customer: Customer
+    app: App | None
+    filename: str
+    type: str | None
+
+
+def parse_content_md5(header: str | None) -> bytes | None:
+    if header is None:
+        return None
+    try:
+        digest = base64.b64decode(header.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        digest = b""
+    if len(digest) != 16:
+        raise S3Error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+    return digest
+
+
+class UploadService:
+    def __init__(
+        self,
+        tenants: Tenants,
+        catalog: ObjectCatalog,
+        store: StagingStore,
+        signer: UrlSigner,
+        max_size: int,
+    ) -> None:
+        self._tenants = tenants
+        self._catalog = catalog
+        self._store = store
+        self._signer = signer
+        self.max_size = max_size
+
+    def authorize(self, method: str, key: str, query: list[tuple[str, str]]) -> UploadTarget:
+        """Check the signature and expiry of a request on ``key``; return what it may write."""
+        params = dict(query)
+        wanted = (UPLOAD_PARAM, EXPIRES_PARAM, SIGNATURE_PARAM)
+        if any(name not in params for name in wanted):
+            raise access_denied(
+                "Query-string authentication requires the X-Lz-Upload, X-Lz-Expires and "
+                "X-Lz-Signature parameters: use the signed URL exactly as issued."
+            )
+        if len(query) != len(wanted) or not params[EXPIRES_PARAM].isdigit():
+            raise SIGNATURE_MISMATCH
+        upload_id = params[UPLOAD_PARAM]
+        expires_at = int(params[EXPIRES_PARAM])
+        if not self._signer.verify(method, key, upload_id, expires_at, params[SIGNATURE_PARAM]):
+            raise SIGNATURE_MISMATCH
+        # Checked when the request arrives: a slow upload that starts in time completes.
+        if time.time() > expires_at:
+            raise access_denied("Request has expired: ask for a new upload URL.")
+        return self._resolve(key, upload_id)
+
+    def _resolve(self, key: str, upload_id: str) -> UploadTarget:
+        push = parse_push_key(key)
+        customer = self._tenants.get_customer_by_name(push.customer) if push else None
+        app = self._tenants.get_app(customer.id, push.app_id) if push and customer else None
+        if push is None or customer is None or app is None:
+            raise access_denied("The upload target of this URL no longer exists.")
+        return UploadTarget(key, upload_id, customer, app, push.filename, push.type)
+
+    def check_declared_length(self, content_length: int | None) -> None:
+        if content_length is not None and content_length > self.max_size:
+            raise entity_too_large(self.max_size)
+
+    async def receive(
+        self,
+        target: UploadTarget,
+        chunks: AsyncIterator[bytes],
+        content_length: int | None,
+        content_md5: bytes | None,
+    ) -> StoredObject:
+        self.check_declared_length(content_length)
+        if await to_thread.run_sync(self._catalog.upload_used, target.upload_id):
+            raise access_denied("Request has already been used: ask for a new upload URL.")
+        try:
+            staged = self._store.begin_upload(target.upload_id)
+        except UploadInFlight:
+            raise S3Error(
+                409,
+                "OperationAborted",
+                "Another upload to this URL is in progress; wait for it to finish.",
+            ) from None
+        except StorageFull:
+            raise slow_down() from None
+        try:
+            try:
+                result = await ingest(chunks, staged, self.max_size)
+            except BodyTooLarge:
+                raise entity_too_large(self.max_size) from None
+            except StorageFull:
+                raise slow_down() from None
+            if content_length is not None and result.size != content_length:
+                raise S3Error(
+                    400,
+                    "IncompleteBody",
+                    "You did not provide the number of bytes specified by the "
+                    "Content-Length HTTP header.",
+                )
+            if content_md5 is not None and content_md5 != result.md5_digest:
+                raise S3Error(
+                    400,
+                    "BadDigest",
+                    "The Content-MD5 you specified did not match what we received.",
+                )
+            try:
+                storage_id = await to_thread.run_sync(staged.commit)
+            except StorageFull:
+                raise slow_down() from None
+        finally:
+            staged.abort()
+        new = NewObject(
+            storage_id=storage_id,
+            upload_id=target.upload_id,
+            customer_id=target.customer.id,
+            app_pk=target.app.id if target.app else None,
+            object_key=target.key,
+            filename=target.filename,
+            type=target.type,
+            size=result.size,
+            sha256=result.sha256,
+            md5=result.md5,
+        )
+        try:
+            return await to_thread.run_sync(self._catalog.record, new)
+        except UploadAlreadyUsed:
+            await to_thread.run_sync(self._store.delete, storage_id)
+            raise access_denied(
+                "Request has already been used: ask for a new upload URL."
+            ) from None
+
+
+def entity_too_large(limit: int) -> S3Error:
+    return S3Error(
+        400,
+        "EntityTooLarge",
+        f"Your proposed upload exceeds the maximum allowed size of {limit} bytes.",
+    )
+
+
+def slow_down() -> S3Error:
+    return S3Error(
+        503,
+        "SlowDown",
+        "The object store is out of space; retry later.",
+        headers={"Retry-After": str(SLOW_DOWN_RETRY_AFTER)},
+    )

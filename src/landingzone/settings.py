@@ -1,0 +1,130 @@
+"""Typed settings, read once from ``LZ_*`` environment variables and passed down.
+
+Every setting is documented in ``docs/configuration.md``; a test fails when one
+is missing there. Nothing here reads the environment at import time: callers
+build ``Settings()`` once (the CLI does) and hand it to ``bootstrap``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one landingzone process."""
+
+    model_config = SettingsConfigDict(env_prefix="LZ_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("./lz-data"),
+        description="Directory for the SQLite database, stored objects and the secret key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metadata database; default SQLite in the data dir.",
+    )
+    storage_url: str | None = Field(
+        default=None,
+        description="Where object bytes live; default file://<data dir> (objects/, staging/).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL clients reach this server on; signed URLs are built on it.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(default=1, ge=1, description="HTTP worker processes of `serve`.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key for tokens, URL signatures and secret hashes; default generated file.",
+    )
+    token_ttl: int = Field(default=3600, ge=60, description="Access token lifetime, seconds.")
+    upload_url_ttl: int = Field(default=3600, ge=1, description="Signed upload URL lifetime, s.")
+    max_object_size: int = Field(default=5 * GIB, ge=1, description="Largest PUT body, bytes.")
+    rate_limit: float = Field(
+        default=20.0, gt=0, description="Sustained API requests per second per client."
+    )
+    rate_limit_burst: int = Field(
+        default=40, ge=1, description="Most API requests one client may make in any one second."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://", description="`limits` storage URI: memory:// or redis://host:port."
+    )
+    scope_uri_prefix: str = Field(
+        default="https://api.productiv.com/",
+        description="URI prefix accepted and stripped from requested scopes.",
+    )
+    log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
+    demo: bool = Field(
+        default=True, description="On an empty database, `serve` creates a demo tenant."
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"debug", "info", "warning", "error"}:
+            raise ValueError("use one of debug, info, warning, error")
+        return level
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'landingzone.db').resolve()}"
+
+    @property
+    def effective_storage_url(self) -> str:
+        if self.storage_url:
+            return self.storage_url
+        return self.data_dir.resolve().as_uri()
+
+    @property
+    def effective_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url
+        host = self.host
+        if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - a listen-all address is not reachable
+            host = "localhost"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings with secrets masked, for `landingzone config`."""
+        values: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif isinstance(value, Path):
+                value = str(value)
+            values[name] = value
+        values["database_url"] = mask_url_password(self.effective_database_url)
+        values["storage_url"] = self.effective_storage_url
+        values["public_url"] = self.effective_public_url
+        values["rate_limit_storage"] = mask_url_password(self.rate_limit_storage)
+        if self.secret_key is None:
+            values["secret_key"] = f"(generated, in {self.data_dir / 'secret.key'})"
+        return values
+
+
+def mask_url_password(url: str) -> str:
+    """Hide the password of ``scheme://user:password@host`` URLs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user, colon, _ = creds.partition(":")
+    return f"{scheme}://{user}{':********' if colon else ''}@{host}"

@@ -1,0 +1,53 @@
+"""The object store port.
+
+``ObjectStore`` is what every backend offers (put/open/stat/delete by a
+server-generated storage id). Receiving a PUT body is a separate capability,
+``StagingStore``: only a store whose bytes pass through landingzone (local disk)
+has it; an S3 backend hands out the store's own pre-signed URLs instead.
+"""
+
+from __future__ import annotations
+
+from typing import BinaryIO, Protocol
+
+
+class UploadInFlight(Exception):
+    """Another request is writing the same upload right now."""
+
+
+class StagedUpload(Protocol):
+    """A temp object being written; invisible until ``commit``."""
+
+    def write(self, block: bytes) -> None: ...
+
+    def commit(self) -> str:
+        """Make the bytes durable under a new storage id and return it."""
+        ...
+
+    def abort(self) -> None:
+        """Drop the temp bytes; safe to call more than once and after commit."""
+        ...
+
+
+class ObjectStore(Protocol):
+    def put(self, source: BinaryIO) -> str: ...
+
+    def open(self, storage_id: str) -> BinaryIO: ...
+
+    def size(self, storage_id: str) -> int: ...
+
+    def delete(self, storage_id: str) -> None: ...
+
+    def ping(self) -> None:
+        """Raise if the store is unreachable (readiness)."""
+        ...
+
+
+class StagingStore(ObjectStore, Protocol):
+    def begin_upload(self, upload_id: str) -> StagedUpload:
+        """Claim ``upload_id`` for writing; raise UploadInFlight if already claimed."""
+        ...
+
+    def cleanup_staging(self) -> int:
+        """Remove temp files no live request holds; return how many."""
+        ...

@@ -1,0 +1,193 @@
+"""Local-disk object store: the default backend, so production code.
+
+Layout under the root: ``objects/ab/cd/<storage id>`` for committed bytes and
+``staging/<upload id>.part`` for uploads in flight. Storage ids are generated
+here (32 hex characters) and checked before use, so no request-supplied text
+ever becomes a path. A staged file is held under an exclusive ``flock`` for as
+long as its request runs: a second PUT of the same URL sees the lock (409), and
+a killed process releases it, so startup cleanup can tell abandoned temp files
+from live ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import BinaryIO
+
+from landingzone.errors import StorageFull
+from landingzone.storage.base import UploadInFlight
+
+_STORAGE_ID = re.compile(r"[0-9a-f]{32}")
+_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+COPY_BLOCK = 1024 * 1024
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _raise_if_full(exc: OSError) -> None:
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        raise StorageFull("no space left on the object store") from exc
+
+
+def _still_linked(fd: int, path: Path) -> bool:
+    try:
+        on_disk = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (mine.st_dev, mine.st_ino) == (on_disk.st_dev, on_disk.st_ino)
+
+
+class LocalStagedUpload:
+    def __init__(self, store: LocalObjectStore, path: Path, fd: int) -> None:
+        self._store = store
+        self._path = path
+        self._fd: int | None = fd
+
+    def write(self, block: bytes) -> None:
+        assert self._fd is not None, "write after commit or abort"
+        view = memoryview(block)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:
+            _raise_if_full(exc)
+            raise
+
+    def commit(self) -> str:
+        assert self._fd is not None, "commit after commit or abort"
+        storage_id = secrets.token_hex(16)
+        target = self._store.path_for(storage_id)
+        try:
+            os.fsync(self._fd)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(self._path, target)
+            _fsync_dir(target.parent)
+            _fsync_dir(self._path.parent)
+        except OSError as exc:
+            self.abort()
+            _raise_if_full(exc)
+            raise
+        self._close()
+        return storage_id
+
+    def abort(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self._path.unlink()
+        self._close()
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # also releases the flock
+            self._fd = None
+
+
+class LocalObjectStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects_dir = root / "objects"
+        self.staging_dir = root / "staging"
+        self.objects_dir.mkdir(parents=True, exist_ok=True)
+        self.staging_dir.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, storage_id: str) -> Path:
+        if not _STORAGE_ID.fullmatch(storage_id):
+            raise ValueError("invalid storage id")
+        return self.objects_dir / storage_id[:2] / storage_id[2:4] / storage_id
+
+    # ObjectStore
+
+    def put(self, source: BinaryIO) -> str:
+        staged = self._stage(f"put-{secrets.token_hex(8)}")
+        try:
+            while block := source.read(COPY_BLOCK):
+                staged.write(block)
+            return staged.commit()
+        finally:
+            staged.abort()
+
+    def open(self, storage_id: str) -> BinaryIO:
+        return self.path_for(storage_id).open("rb")
+
+    def size(self, storage_id: str) -> int:
+        return self.path_for(storage_id).stat().st_size
+
+    def delete(self, storage_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path_for(storage_id).unlink()
+
+    def ping(self) -> None:
+        if not os.access(self.staging_dir, os.W_OK):
+            raise OSError(f"{self.staging_dir} is not writable")
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.root).free
+
+    # StagingStore
+
+    def begin_upload(self, upload_id: str) -> LocalStagedUpload:
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise ValueError("invalid upload id")
+        return self._stage(upload_id)
+
+    def _stage(self, name: str) -> LocalStagedUpload:
+        path = self.staging_dir / f"{name}.part"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError as exc:
+            _raise_if_full(exc)
+            raise
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise UploadInFlight(name) from None
+        if not _still_linked(fd, path):
+            # The previous holder unlinked the file between our open and our lock.
+            os.close(fd)
+            return self._stage(name)
+        # The lock holder owns the file: whatever an earlier, dead attempt left is dropped.
+        os.ftruncate(fd, 0)
+        return LocalStagedUpload(self, path, fd)
+
+    def cleanup_staging(self) -> int:
+        removed = 0
+        for path in self.staging_dir.glob("*.part"):
+            try:
+                fd = os.open(path, os.O_WRONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live request is writing it
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+            finally:
+                os.close(fd)
+        return removed
+
+    def storage_ids(self) -> list[str]:
+        """Every committed storage id (for orphan reconciliation)."""
+        return [p.name for p in self.objects_dir.glob("*/*/*") if _STORAGE_ID.fullmatch(p.name)]
+
+    def age_seconds(self, storage_id: str, now: float) -> float:
+        return now - self.path_for(storage_id).stat().st_mtime
