@@ -42,6 +42,13 @@ def _raise_if_full(exc: OSError) -> None:
         raise StorageFull("no space left on the object store") from exc
 
 
+def _write_all(fd: int, block: bytes) -> None:
+    view = memoryview(block)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
 def _still_linked(fd: int, path: Path) -> bool:
     try:
         on_disk = path.stat()
@@ -59,11 +66,8 @@ class LocalStagedUpload:
 
     def write(self, block: bytes) -> None:
         assert self._fd is not None, "write after commit or abort"
-        view = memoryview(block)
         try:
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            _write_all(self._fd, block)
         except OSError as exc:
             _raise_if_full(exc)
             raise

@@ -1,0 +1,209 @@
+"""The batch Push API (SPEC §3)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from tests.conftest import PUBLIC_URL, Harness, build_harness, make_settings
+
+BASE = "/services/push/v1/customer/apps"
+
+
+def upload_path(app_id: str, *names: str, extra: str = "") -> str:
+    query = "&".join(f"filenames={quote(n, safe='')}" for n in names)
+    return f"{BASE}/{app_id}/upload?{query}{extra}"
+
+
+def test_seed_example_returns_urls_in_request_order(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    response = harness.http.get(
+        upload_path("myAppId", "foo.json", "bar.json"), headers=harness.auth(creds)
+    )
+    assert response.status_code == 200
+    urls = response.json()
+    assert list(urls) == ["foo.json", "bar.json"]
+    for name, url in urls.items():
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == PUBLIC_URL
+        assert unquote(parts.path) == f"/o/log-connector-data/acme/myAppId/{name}"
+
+
+def test_type_adds_a_key_segment(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    response = harness.http.get(
+        upload_path("myAppId", "foo.pdf", extra="&type=contracts"), headers=harness.auth(creds)
+    )
+    assert response.status_code == 200
+    path = unquote(urlsplit(response.json()["foo.pdf"]).path)
+    assert path == "/o/log-connector-data/acme/myAppId/contracts/foo.pdf"
+
+
+def test_urls_use_the_public_url(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", public_url="https://lz.example.org/"
+    )
+    for harness in build_harness(settings):
+        creds = harness.tenant("acme")
+        response = harness.http.get(upload_path("myAppId", "a"), headers=harness.auth(creds))
+        assert response.json()["a"].startswith("https://lz.example.org/o/log-connector-data/")
+
+
+def test_one_hundred_filenames_is_the_limit(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    headers = harness.auth(creds)
+    names = [f"f{i}.csv" for i in range(101)]
+    ok = harness.http.get(upload_path("myAppId", *names[:100]), headers=headers)
+    assert ok.status_code == 200
+    assert len(ok.json()) == 100
+    too_many = harness.http.get(upload_path("myAppId", *names), headers=headers)
+    assert too_many.status_code == 400
+    assert "at most 100" in too_many.json()["message"]
+
+
+BAD_NAMES = {
+    "empty": "",
+    "dot": ".",
+    "dotdot": "..",
+    "slash": "a/b.csv",
+    "backslash": "a\\b.csv",
+    "nul": "a\x00b",
+    "control": "a\x1fb",
+    "leading space": " a.csv",
+    "trailing space": "a.csv ",
+    "too long": "é" * 128,  # 256 bytes of UTF-8
+}
+
+
+@pytest.mark.parametrize("name", BAD_NAMES.values(), ids=BAD_NAMES.keys())
+def test_invalid_filenames_are_400(sqlite_harness: Harness, name: str) -> None:
+    creds = sqlite_harness.tenant("acme")
+    response = sqlite_harness.http.get(
+        upload_path("myAppId", name), headers=sqlite_harness.auth(creds)
+    )
+    assert response.status_code == 400
+    assert "Invalid filename" in response.json()["message"]
+
+
+def test_longest_valid_filename_is_255_bytes(sqlite_harness: Harness) -> None:
+    creds = sqlite_harness.tenant("acme")
+    name = "é" * 127 + "x"  # 255 bytes
+    response = sqlite_harness.http.get(
+        upload_path("myAppId", name), headers=sqlite_harness.auth(creds)
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?filenames=a&filenames=a",
+        "?filenames=caf%C3%A9&filenames=cafe%CC%81",  # the same name after NFC
+        "?filenames=a&type=invoices",
+        "?filenames=a&type=users&type=other",
+        "?filenames=a&foo=bar",
+    ],
+    ids=["none", "duplicate", "nfc-duplicate", "unknown-type", "type-twice", "unexpected"],
+)
+def test_bad_queries_are_400_with_a_message(sqlite_harness: Harness, query: str) -> None:
+    creds = sqlite_harness.tenant("acme")
+    response = sqlite_harness.http.get(
+        f"{BASE}/myAppId/upload{query}", headers=sqlite_harness.auth(creds)
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["success"] is False
+    assert len(body["message"]) > 10
+
+
+def test_nfc_normalises_the_key(sqlite_harness: Harness) -> None:
+    creds = sqlite_harness.tenant("acme")
+    decomposed = unicodedata.normalize("NFD", "café.csv")
+    response = sqlite_harness.http.get(
+        upload_path("myAppId", decomposed), headers=sqlite_harness.auth(creds)
+    )
+    url = response.json()[decomposed]
+    assert unquote(urlsplit(url).path).endswith("/café.csv")
+    assert unicodedata.is_normalized("NFC", unquote(urlsplit(url).path))
+
+
+def test_unknown_app_is_404(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    response = harness.http.get(upload_path("nope", "a.csv"), headers=harness.auth(creds))
+    assert response.status_code == 404
+    assert "nope" in response.json()["message"]
+
+
+def test_another_customers_app_is_404(harness: Harness) -> None:
+    harness.tenant("acme", "shared")
+    other = harness.tenant("globex", "mine")
+    headers = harness.auth(other)
+    assert harness.http.get(upload_path("shared", "a.csv"), headers=headers).status_code == 404
+    listing = harness.http.get(f"{BASE}/shared/files", headers=headers)
+    assert listing.status_code == 404
+
+
+def test_rate_limit_is_429_with_retry_after(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", rate_limit=1, rate_limit_burst=3
+    )
+    for harness in build_harness(settings):
+        creds = harness.tenant("acme")
+        headers = harness.auth(creds)
+        statuses = [
+            harness.http.get(upload_path("myAppId", "a"), headers=headers).status_code
+            for _ in range(4)
+        ]
+        assert statuses[:3] == [200, 200, 200]
+        response = harness.http.get(upload_path("myAppId", "a"), headers=headers)
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) >= 1
+        assert response.json()["code"] == "429"
+        # Limits are per client: another client of the same customer is unaffected.
+        other = harness.new_client("acme")
+        fresh = harness.http.get(upload_path("myAppId", "a"), headers=harness.auth(other))
+        assert fresh.status_code == 200
+
+
+def push(
+    harness: Harness, headers: dict[str, str], name: str, body: bytes, extra: str = ""
+) -> None:
+    url = harness.http.get(upload_path("myAppId", name, extra=extra), headers=headers).json()[name]
+    assert harness.http.put(url, content=body).status_code == 200
+
+
+def test_listing_is_newest_first_with_versions_and_pages(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    headers = harness.auth(creds)
+    push(harness, headers, "a.csv", b"one")
+    push(harness, headers, "b.csv", b"two", "&type=users")
+    push(harness, headers, "a.csv", b"three!")
+    response = harness.http.get(f"{BASE}/myAppId/files?limit=2", headers=headers)
+    assert response.status_code == 200
+    page = response.json()
+    assert [(f["name"], f["version"], f["size"]) for f in page["files"]] == [
+        ("a.csv", 2, 6),
+        ("b.csv", 1, 3),
+    ]
+    assert page["files"][1]["type"] == "users"
+    first = page["files"][0]
+    assert set(first) >= {"name", "type", "size", "sha256", "uploadedAt", "version", "status"}
+    assert first["uploadedAt"].endswith("Z")
+    rest = harness.http.get(
+        f"{BASE}/myAppId/files?limit=2&cursor={page['nextCursor']}", headers=headers
+    ).json()
+    assert [(f["name"], f["version"]) for f in rest["files"]] == [("a.csv", 1)]
+    assert rest["nextCursor"] is None
+
+
+@pytest.mark.parametrize("query", ["?limit=0", "?limit=abc", "?cursor=%%%", "?page=2"])
+def test_listing_bad_queries_are_400(sqlite_harness: Harness, query: str) -> None:
+    creds = sqlite_harness.tenant("acme")
+    response = sqlite_harness.http.get(
+        f"{BASE}/myAppId/files{query}", headers=sqlite_harness.auth(creds)
+    )
+    assert response.status_code == 400
