@@ -10,8 +10,8 @@ from pathlib import Path
 import jwt
 import pytest
 
+from landingzone.auth import credentials
 from landingzone.auth.keys import Keys
-from landingzone.domain import access
 from tests.conftest import TEST_SECRET_KEY, Harness, basic, build_harness, make_settings
 
 UPLOAD = "/services/push/v1/customer/apps/myAppId/upload?filenames=a.csv"
@@ -126,13 +126,13 @@ def test_unknown_client_and_wrong_secret_get_the_same_answer_and_work(
 ) -> None:
     creds = harness.tenant("acme")
     calls: list[str] = []
-    real = access.credentials.secret_matches
+    real = credentials.secret_matches
 
     def spy(pepper: bytes, secret: str, stored: str) -> bool:
         calls.append(stored)
         return real(pepper, secret, stored)
 
-    monkeypatch.setattr(access.credentials, "secret_matches", spy)
+    monkeypatch.setattr(credentials, "secret_matches", spy)
     answers = []
     for client_id, secret in [(creds.client_id, "wrong"), ("no-such-client", "wrong")]:
         response = harness.http.post(

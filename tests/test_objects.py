@@ -6,6 +6,7 @@ import base64
 import errno
 import hashlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -158,7 +159,7 @@ def test_streamed_oversize_is_refused_and_stores_nothing(tmp_path: Path) -> None
     for harness in build_harness(settings):
         url = signed_url(harness)
 
-        def chunks():  # no Content-Length: chunked transfer encoding
+        def chunks() -> Iterator[bytes]:  # no Content-Length: chunked transfer encoding
             yield b"x" * 6
             yield b"x" * 6
 
@@ -220,7 +221,7 @@ def test_large_body_is_streamed_and_hashed(sqlite_harness: Harness) -> None:
     url = signed_url(sqlite_harness)
     body = bytes(range(256)) * 40_000 + b"tail"  # ~10 MB, not a multiple of the block size
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         for start in range(0, len(body), 65_536):
             yield body[start : start + 65_536]
 

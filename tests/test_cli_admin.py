@@ -1,0 +1,96 @@
+"""`landingzone admin ...` against real databases, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from typer.testing import CliRunner
+
+from landingzone.cli.main import app
+from landingzone.db.tables import clients
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LZ_DATABASE_URL", database_url)
+    runner = CliRunner()
+
+    def invoke(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(app, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result.output
+
+    invoke.runner = runner  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_operator_flow_with_json(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    customer = json.loads(run("admin", "customer", "create", "acme", "--timezone",
+                              "Europe/Paris", "--json"))
+    assert customer["name"] == "acme" and customer["timezone"] == "Europe/Paris"
+    assert json.loads(run("admin", "app", "create", "acme", "crm", "--json"))["appId"] == "crm"
+    issued = json.loads(run("admin", "client", "create", "acme", "--scope",
+                            "connector.write", "--scope", "files.read", "--json"))
+    assert set(issued) == {"client_id", "client_secret", "api_key", "customer", "scopes"}
+    assert issued["scopes"] == ["connector.write", "files.read"]
+    assert len(issued["client_secret"]) >= 43  # 256 bits, base64url
+
+    assert [c["name"] for c in json.loads(run("admin", "customer", "list", "--json"))] == ["acme"]
+    assert json.loads(run("admin", "app", "list", "acme", "--json"))[0]["appId"] == "crm"
+    listed = json.loads(run("admin", "client", "list", "--json"))
+    assert listed[0]["client_id"] == issued["client_id"] and listed[0]["enabled"] is True
+    assert "client_secret" not in listed[0]
+
+    # Only hashes are stored.
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        row = conn.execute(select(clients)).one()
+    engine.dispose()
+    assert issued["client_secret"] not in (row.secret_hash, row.api_key_hash)
+    assert len(row.secret_hash) == 64 and len(row.api_key_hash) == 64
+
+    disabled = json.loads(run("admin", "client", "disable", issued["client_id"], "--json"))
+    assert disabled["enabled"] is False
+
+
+def test_human_output(run) -> None:  # type: ignore[no-untyped-def]
+    assert "Created customer acme" in run("admin", "customer", "create", "acme")
+    assert "Created app crm" in run("admin", "app", "create", "acme", "crm")
+    out = run("admin", "client", "create", "acme")
+    assert "client_secret:" in out and "api_key:" in out
+    assert "acme" in run("admin", "customer", "list")
+    assert "crm" in run("admin", "app", "list")
+    assert "acme" in run("admin", "client", "list", "acme")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("admin", "customer", "create", "bad name"), "Invalid customer name"),
+        (("admin", "customer", "create", "x", "--timezone", "Mars/Base"), "Unknown time zone"),
+        (("admin", "app", "create", "ghost", "crm"), "No customer named 'ghost'"),
+        (("admin", "client", "create", "ghost"), "No customer named 'ghost'"),
+        (("admin", "client", "disable", "nope"), "No client with id 'nope'"),
+    ],
+)
+def test_mistakes_are_one_clear_line(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+    result = run.runner.invoke(app, list(args))
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_duplicates_and_bad_scopes_are_refused(run) -> None:  # type: ignore[no-untyped-def]
+    run("admin", "customer", "create", "acme")
+    result = run.runner.invoke(app, ["admin", "customer", "create", "acme"])
+    assert result.exit_code == 1 and "already exists" in result.output
+    run("admin", "app", "create", "acme", "crm")
+    result = run.runner.invoke(app, ["admin", "app", "create", "acme", "crm"])
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = run.runner.invoke(app, ["admin", "client", "create", "acme", "--scope", "root"])
+    assert result.exit_code == 1 and "Unknown scope 'root'" in result.output

@@ -1,0 +1,76 @@
+"""Pins the common error body of SPEC §7 on every kind of JSON error, FastAPI's own included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.conftest import Harness, build_harness, make_settings
+
+UPLOAD = "/services/push/v1/customer/apps/myAppId/upload"
+
+
+def assert_error_shape(response_json: dict[str, object], status: int) -> None:
+    assert set(response_json) == {"code", "message", "success"}
+    assert response_json["code"] == str(status)
+    assert response_json["success"] is False
+    assert isinstance(response_json["message"], str) and response_json["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "auth", "status"),
+    [
+        ("GET", f"{UPLOAD}", True, 400),
+        ("GET", f"{UPLOAD}?filenames=a", False, 401),
+        ("GET", "/services/push/v1/customer/apps/other/upload?filenames=a", True, 404),
+        ("GET", "/no/such/route", False, 404),
+        ("POST", UPLOAD, True, 405),
+        ("DELETE", "/oauth2/token", False, 405),
+    ],
+)
+def test_error_bodies_have_exactly_the_common_fields(
+    sqlite_harness: Harness, method: str, path: str, auth: bool, status: int
+) -> None:
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme")) if auth else {}
+    response = sqlite_harness.http.request(method, path, headers=headers)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert_error_shape(response.json(), status)
+    assert "detail" not in response.json()
+
+
+def test_insufficient_scope_and_rate_limit_shapes(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", rate_limit=1, rate_limit_burst=1
+    )
+    for harness in build_harness(settings):
+        harness.tenant("acme")
+        reader = harness.new_client("acme", ["files.read"])
+        forbidden = harness.http.get(f"{UPLOAD}?filenames=a", headers=harness.auth(reader))
+        assert forbidden.status_code == 403
+        assert_error_shape(forbidden.json(), 403)
+        writer = harness.new_client("acme", ["connector.write"])
+        headers = harness.auth(writer)
+        harness.http.get(f"{UPLOAD}?filenames=a", headers=headers)
+        limited = harness.http.get(f"{UPLOAD}?filenames=a", headers=headers)
+        assert limited.status_code == 429
+        assert_error_shape(limited.json(), 429)
+
+
+def test_unexpected_exceptions_are_a_500_in_the_common_shape(
+    sqlite_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    push = sqlite_harness.http.app.api.state.context.push  # type: ignore[attr-defined]
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(push, "upload_urls", boom)
+    quiet = TestClient(sqlite_harness.http.app, raise_server_exceptions=False)
+    response = quiet.get(f"{UPLOAD}?filenames=a", headers=headers)
+    assert response.status_code == 500
+    assert_error_shape(response.json(), 500)
+    assert "boom" not in response.json()["message"]
