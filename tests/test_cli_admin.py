@@ -14,7 +14,7 @@ from landingzone.db.tables import clients
 
 
 @pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str):  # type: ignore[no-untyped-def]
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str):
     monkeypatch.setenv("LZ_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LZ_DATABASE_URL", database_url)
     runner = CliRunner()
@@ -29,13 +29,25 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str):  # 
     return invoke
 
 
-def test_operator_flow_with_json(run, database_url: str) -> None:  # type: ignore[no-untyped-def]
-    customer = json.loads(run("admin", "customer", "create", "acme", "--timezone",
-                              "Europe/Paris", "--json"))
+def test_operator_flow_with_json(run, database_url: str) -> None:
+    customer = json.loads(
+        run("admin", "customer", "create", "acme", "--timezone", "Europe/Paris", "--json")
+    )
     assert customer["name"] == "acme" and customer["timezone"] == "Europe/Paris"
     assert json.loads(run("admin", "app", "create", "acme", "crm", "--json"))["appId"] == "crm"
-    issued = json.loads(run("admin", "client", "create", "acme", "--scope",
-                            "connector.write", "--scope", "files.read", "--json"))
+    issued = json.loads(
+        run(
+            "admin",
+            "client",
+            "create",
+            "acme",
+            "--scope",
+            "connector.write",
+            "--scope",
+            "files.read",
+            "--json",
+        )
+    )
     assert set(issued) == {"client_id", "client_secret", "api_key", "customer", "scopes"}
     assert issued["scopes"] == ["connector.write", "files.read"]
     assert len(issued["client_secret"]) >= 43  # 256 bits, base64url
@@ -58,7 +70,7 @@ def test_operator_flow_with_json(run, database_url: str) -> None:  # type: ignor
     assert disabled["enabled"] is False
 
 
-def test_human_output(run) -> None:  # type: ignore[no-untyped-def]
+def test_human_output(run) -> None:
     assert "Created customer acme" in run("admin", "customer", "create", "acme")
     assert "Created app crm" in run("admin", "app", "create", "acme", "crm")
     out = run("admin", "client", "create", "acme")
@@ -78,14 +90,14 @@ def test_human_output(run) -> None:  # type: ignore[no-untyped-def]
         (("admin", "client", "disable", "nope"), "No client with id 'nope'"),
     ],
 )
-def test_mistakes_are_one_clear_line(run, args: tuple[str, ...], message: str) -> None:  # type: ignore[no-untyped-def]
+def test_mistakes_are_one_clear_line(run, args: tuple[str, ...], message: str) -> None:
     result = run.runner.invoke(app, list(args))
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
 
 
-def test_duplicates_and_bad_scopes_are_refused(run) -> None:  # type: ignore[no-untyped-def]
+def test_duplicates_and_bad_scopes_are_refused(run) -> None:
     run("admin", "customer", "create", "acme")
     result = run.runner.invoke(app, ["admin", "customer", "create", "acme"])
     assert result.exit_code == 1 and "already exists" in result.output

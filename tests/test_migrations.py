@@ -20,13 +20,17 @@ def test_upgrade_matches_metadata_and_is_idempotent(database_url: str) -> None:
             diff = compare_metadata(MigrationContext.configure(conn), metadata)
         assert diff == []
         assert set(inspect(engine).get_table_names()) >= {
-            "customers", "apps", "clients", "objects", "alembic_version"
+            "customers",
+            "apps",
+            "clients",
+            "objects",
+            "alembic_version",
         }
     finally:
         engine.dispose()
 
 
-def test_sqlite_runs_in_wal_with_full_sync(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_in_wal_with_full_sync(tmp_path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -31,7 +31,7 @@ def limiter_factory(request: pytest.FixtureRequest) -> Iterator[type[RateLimiter
         client.delete(key)
 
 
-def test_burst_then_429_with_retry_after(limiter_factory) -> None:  # type: ignore[no-untyped-def]
+def test_burst_then_429_with_retry_after(limiter_factory) -> None:
     limiter = limiter_factory(1, 3)
     for _ in range(3):
         limiter.check("client:a")
@@ -42,7 +42,7 @@ def test_burst_then_429_with_retry_after(limiter_factory) -> None:  # type: igno
     limiter.check("client:b")  # other clients have their own budget
 
 
-def test_sustained_rate_is_enforced_over_ten_seconds(limiter_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sustained_rate_is_enforced_over_ten_seconds(limiter_factory) -> None:
     limiter = limiter_factory(0.5, 100)  # 5 per 10 s, even though the burst allows 100
     for _ in range(5):
         limiter.check("client:a")
