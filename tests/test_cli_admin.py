@@ -26,6 +26,7 @@ def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str):
         return result.output
 
     invoke.runner = runner  # type: ignore[attr-defined]
+    invoke("migrate")
     return invoke
 
 
@@ -106,3 +107,38 @@ def test_duplicates_and_bad_scopes_are_refused(run) -> None:
     assert result.exit_code == 1 and "already exists" in result.output
     result = run.runner.invoke(app, ["admin", "client", "create", "acme", "--scope", "root"])
     assert result.exit_code == 1 and "Unknown scope 'root'" in result.output
+
+
+def test_admin_refuses_an_unmigrated_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LZ_DATA_DIR", str(tmp_path / "fresh"))
+    result = CliRunner().invoke(app, ["admin", "customer", "list"])
+    assert result.exit_code == 1
+    assert "landingzone migrate" in result.output
+    assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+    assert CliRunner().invoke(app, ["admin", "customer", "list"]).exit_code == 0
+
+
+def test_a_replaced_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("LZ_DATA_DIR", str(data))
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    assert runner.invoke(app, ["admin", "customer", "create", "acme"]).exit_code == 0
+    (data / "secret.key").unlink()  # lost, and regenerated on the next run
+    result = runner.invoke(app, ["admin", "customer", "list"])
+    assert result.exit_code == 1
+    assert "not the one this database was set up with" in result.output
+
+
+def test_unknown_lz_variables_are_warned_about(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("LZ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("LZ_DATABSE_URL", "postgresql://typo")
+    monkeypatch.setenv("LZ_CLIENT_ID", "read by the client commands")
+    result = CliRunner().invoke(app, ["config", "--json"])
+    assert result.exit_code == 0
+    assert "LZ_DATABSE_URL is not a landingzone setting" in result.output
+    assert "LZ_CLIENT_ID" not in result.output.split("{")[0]

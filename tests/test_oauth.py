@@ -250,3 +250,26 @@ def test_token_ttl_setting(tmp_path: Path) -> None:
             headers={"Authorization": basic(creds)},
         )
         assert response.json()["expires_in"] == 120
+
+
+def test_token_endpoint_rate_limit_is_per_address_and_client_and_not_cached(
+    tmp_path: Path,
+) -> None:
+    settings = make_settings(
+        tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", rate_limit=1, rate_limit_burst=2
+    )
+    for harness in build_harness(settings):
+        creds = harness.tenant("acme")
+        data = {"grant_type": "client_credentials"}
+        headers = {"Authorization": basic(creds)}
+        for _ in range(2):
+            assert harness.http.post("/oauth2/token", data=data, headers=headers).status_code == 200
+        limited = harness.http.post("/oauth2/token", data=data, headers=headers)
+        assert limited.status_code == 429
+        assert limited.headers["cache-control"] == "no-store"
+        assert int(limited.headers["retry-after"]) >= 1
+        other = harness.new_client("acme")
+        response = harness.http.post(
+            "/oauth2/token", data=data, headers={"Authorization": basic(other)}
+        )
+        assert response.status_code == 200

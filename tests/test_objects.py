@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
 from landingzone.db.tables import objects
 from landingzone.storage import local
@@ -242,3 +243,23 @@ def test_unicode_filenames_round_trip(sqlite_harness: Harness) -> None:
     assert sqlite_harness.http.put(url, content=b"x").status_code == 200
     listing = sqlite_harness.http.get(f"{BASE}/files", headers=headers).json()
     assert listing["files"][0]["name"] == name
+
+
+def test_a_failed_catalog_write_removes_the_bytes_and_keeps_the_url(
+    sqlite_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = signed_url(sqlite_harness)
+    catalog = sqlite_harness.services.objects
+    real_record = catalog.record
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(catalog, "record", broken)
+    quiet = TestClient(sqlite_harness.http.app, raise_server_exceptions=False)
+    response = quiet.put(url, content=b"bytes")
+    assert response.status_code == 500
+    assert s3_code(response.text) == "InternalError"
+    assert stored_files(sqlite_harness) == []
+    monkeypatch.setattr(catalog, "record", real_record)
+    assert sqlite_harness.http.put(url, content=b"bytes").status_code == 200

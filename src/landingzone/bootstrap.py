@@ -16,11 +16,12 @@ from sqlalchemy import Engine, text
 from landingzone.api.app import create_asgi_app
 from landingzone.api.asgi import LandingzoneApp
 from landingzone.api.context import ApiContext
-from landingzone.auth.keys import Keys, load_master_key
+from landingzone.auth.keys import SECRET_KEY_FILE, Keys, load_master_key
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
 from landingzone.db import migrate
 from landingzone.db.engine import make_engine
+from landingzone.db.facts import FactRepository
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 # Committed objects with no catalog row (a crash between rename and commit) are
 # removed once they are this old; younger ones may belong to a live request.
 ORPHAN_GRACE_SECONDS = 3600
+KEY_FINGERPRINT = "secret_key_fingerprint"
 
 
 def open_store(settings: Settings) -> LocalObjectStore:
@@ -60,6 +62,8 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        # Private from the start: the database and objects are created inside it.
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         keys = Keys.derive(load_master_key(settings))
         engine = make_engine(settings.effective_database_url)
         tenants = TenantRepository(engine)
@@ -75,6 +79,28 @@ class Services:
 
     def migrate(self) -> None:
         migrate.upgrade(self.engine)
+
+    def require_current_schema(self) -> None:
+        if not migrate.is_current(self.engine):
+            raise ConfigurationError(
+                "The database schema is not at this version's revision: run "
+                "'landingzone migrate' (or start 'landingzone serve', which migrates)."
+            )
+
+    def verify_key(self) -> None:
+        """Refuse to run with a secret key other than the one the database was set up with."""
+        stored = FactRepository(self.engine).setdefault(KEY_FINGERPRINT, self.keys.fingerprint)
+        if stored != self.keys.fingerprint:
+            source = (
+                "LZ_SECRET_KEY"
+                if self.settings.secret_key
+                else str(self.settings.data_dir / SECRET_KEY_FILE)
+            )
+            raise ConfigurationError(
+                f"The secret key ({source}) is not the one this database was set up with: "
+                "client secrets, API keys and issued URLs would all fail. Restore the "
+                "original key (from backup, or the LZ_SECRET_KEY you used before)."
+            )
 
     def api_context(self) -> ApiContext:
         settings = self.settings

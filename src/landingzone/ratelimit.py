@@ -19,6 +19,7 @@ from landingzone.errors import TooManyRequests
 
 log = logging.getLogger(__name__)
 SUSTAINED_WINDOW = 10
+OUTAGE_LOG_INTERVAL = 60.0
 
 
 class RateLimiter:
@@ -30,6 +31,7 @@ class RateLimiter:
             options = {"key_prefix": key_prefix, "wrap_exceptions": True}
         self._storage = storage_from_string(storage_uri, **options)
         self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        self._last_outage_log = -OUTAGE_LOG_INTERVAL
         self._items: list[RateLimitItem] = [
             RateLimitItemPerSecond(burst, 1),
             RateLimitItemPerSecond(max(1, math.floor(rate * SUSTAINED_WINDOW)), SUSTAINED_WINDOW),
@@ -47,9 +49,12 @@ class RateLimiter:
                         f"{item.multiples} s): retry after {retry_after} s.",
                         retry_after=retry_after,
                     )
-        except StorageError:
+        except StorageError as exc:
             # Availability over strictness: a rate-limit store outage must not stop uploads.
-            log.warning("rate limit storage unavailable; request allowed", exc_info=True)
+            now = time.monotonic()
+            if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL:
+                self._last_outage_log = now
+                log.warning("rate limit storage unavailable, requests allowed: %s", exc)
 
     def reset(self) -> None:
         self._storage.reset()

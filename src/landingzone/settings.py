@@ -7,6 +7,7 @@ build ``Settings()`` once (the CLI does) and hand it to ``bootstrap``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,12 @@ class Settings(BaseSettings):
         description="Base URL clients reach this server on; signed URLs are built on it.",
     )
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
-    port: int = Field(default=8000, ge=0, le=65535, description="Port `serve` listens on.")
-    workers: int = Field(default=1, ge=1, description="HTTP worker processes of `serve`.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    http_workers: int = Field(
+        default=1,
+        ge=1,
+        description="HTTP server processes `serve` starts (not validation workers).",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Key for tokens, URL signatures and secret hashes; default generated file.",
@@ -118,6 +123,16 @@ class Settings(BaseSettings):
         if self.secret_key is None:
             values["secret_key"] = f"(generated, in {self.data_dir / 'secret.key'})"
         return values
+
+
+# Read by the uploaders' client commands, not by the server.
+CLIENT_ENV_VARS = frozenset({"LZ_URL", "LZ_CLIENT_ID", "LZ_CLIENT_SECRET", "LZ_API_KEY"})
+
+
+def unknown_env_vars(environ: Mapping[str, str]) -> list[str]:
+    """``LZ_*`` variables no setting reads: usually a typo an operator wants to hear about."""
+    known = {f"LZ_{name.upper()}" for name in Settings.model_fields} | CLIENT_ENV_VARS
+    return sorted(n for n in environ if n.upper().startswith("LZ_") and n.upper() not in known)
 
 
 def mask_url_password(url: str) -> str:

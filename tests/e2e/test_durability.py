@@ -111,3 +111,23 @@ def test_concurrent_put_on_the_same_url_is_409(server: ServerProcess) -> None:
         sock.close()
     wait_for(lambda: staging_files(server.data_dir) == [])
     assert httpx.put(url, content=b"third").status_code == 200
+
+
+def test_half_closed_upload_gets_incomplete_body_and_stores_nothing(
+    server: ServerProcess,
+) -> None:
+    url = server.upload_urls(server.demo_token(), "h.bin")["h.bin"]
+    sock = start_partial_put(url, 10 * 1024 * 1024, 2 * 1024 * 1024)
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(10)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+    assert b"<Code>IncompleteBody</Code>" in answer
+    wait_for(lambda: staging_files(server.data_dir) == [])
+    assert object_rows(server.data_dir) == 0
+    assert httpx.put(url, content=b"whole").status_code == 200

@@ -20,6 +20,8 @@ from landingzone.errors import ApiError, OAuthError
 
 log = logging.getLogger(__name__)
 
+# Token endpoint answers, errors included, must not be cached (RFC 6749 §5.1).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 STATUS_MESSAGES = {
     404: "Not found: no such endpoint. See docs/api.md for the routes landingzone serves.",
     413: "Request body too large.",
@@ -43,7 +45,7 @@ def _api_error(_request: Request, exc: Exception) -> JSONResponse:
         extra = {"error": exc.error, "error_description": exc.message}
     headers = dict(exc.headers)
     if isinstance(exc, OAuthError):
-        headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
+        headers.update(NO_STORE)
     return error_response(exc.status, exc.message, headers, **extra)
 
 

@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from landingzone.api.context import context
+from landingzone.api.errors import NO_STORE
 from landingzone.domain.access import TokenGrant
-from landingzone.errors import OAuthError
+from landingzone.errors import OAuthError, TooManyRequests
 
 router = APIRouter(tags=["oauth"])
 FORM = "application/x-www-form-urlencoded"
@@ -74,8 +75,15 @@ async def token(request: Request) -> JSONResponse:
             f"grant_type '{grant_type}' is not supported: use client_credentials.",
         )
 
+    # Keyed by address and client id: nobody elsewhere can use up a client's allowance.
+    limit_key = f"token:{request.client.host if request.client else '-'}:{client_id}"
+
     def issue() -> TokenGrant:
-        ctx.limiter.check(f"token:{client_id}")
+        try:
+            ctx.limiter.check(limit_key)
+        except TooManyRequests as exc:
+            exc.headers.update(NO_STORE)
+            raise
         return ctx.access.issue_token(client_id, client_secret, fields.get("scope"))
 
     grant = await run_in_threadpool(issue)
@@ -86,5 +94,5 @@ async def token(request: Request) -> JSONResponse:
             "expires_in": grant.expires_in,
             "scope": " ".join(grant.scopes),
         },
-        headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        headers=NO_STORE,
     )

@@ -17,7 +17,7 @@ from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
 from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
-from landingzone.domain.uploads import UploadService, parse_content_md5
+from landingzone.domain.uploads import INCOMPLETE_BODY, UploadService, parse_content_md5
 from landingzone.errors import S3Error
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,13 @@ class ObjectEndpoint:
             return
         except BodyInterrupted:
             log.info("upload interrupted by the client; nothing stored (request %s)", request_id)
+            # A client that only half-closed still reads the answer.
+            await _send(
+                send,
+                400,
+                {"content-type": "application/xml", "x-lz-request-id": request_id},
+                xml_error("IncompleteBody", INCOMPLETE_BODY, request_id),
+            )
             return
         except Exception:
             log.exception("unhandled error in the object endpoint (request %s)", request_id)

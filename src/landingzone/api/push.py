@@ -14,6 +14,7 @@ from landingzone.domain.access import Principal
 from landingzone.domain.models import StoredObject
 from landingzone.domain.push import DEFAULT_PAGE
 from landingzone.errors import BadRequest
+from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/services/push/v1/customer/apps/{appId}", tags=["push"])
 AppId = Annotated[str, Path(alias="appId", description="The app the files are for.")]
@@ -60,7 +61,7 @@ def file_json(item: StoredObject) -> dict[str, Any]:
         "sha256": item.sha256,
         "md5": item.md5,
         "version": item.version,
-        "uploadedAt": item.uploaded_at.isoformat().replace("+00:00", "Z"),
+        "uploadedAt": iso_z(item.uploaded_at),
         "status": "Stored",
     }
 

@@ -26,13 +26,21 @@ class Keys:
     token: bytes
     url: bytes
     pepper: bytes
+    # Recorded in the database on first use, so a lost or changed key is noticed
+    # at start-up instead of as every client failing to authenticate.
+    fingerprint: str
 
     @classmethod
     def derive(cls, master: bytes) -> Keys:
         def sub(purpose: str) -> bytes:
             return hmac.new(master, purpose.encode(), hashlib.sha256).digest()
 
-        return cls(token=sub("access-token"), url=sub("signed-url"), pepper=sub("secret-pepper"))
+        return cls(
+            token=sub("access-token"),
+            url=sub("signed-url"),
+            pepper=sub("secret-pepper"),
+            fingerprint=sub("fingerprint").hex()[:32],
+        )
 
 
 def load_master_key(settings: Settings) -> bytes:
@@ -43,7 +51,7 @@ def load_master_key(settings: Settings) -> bytes:
             raise ConfigurationError("LZ_SECRET_KEY must be at least 32 characters long.")
         return value.encode()
     path = settings.data_dir / SECRET_KEY_FILE
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -14,6 +14,7 @@ import typer
 from landingzone.bootstrap import Services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.domain.models import App, Client, Customer
+from landingzone.timeutil import iso_z
 
 admin_app = typer.Typer(no_args_is_help=True, help="Manage customers, apps and clients.")
 customer_app = typer.Typer(no_args_is_help=True, help="Customers (tenants).")
@@ -31,7 +32,8 @@ def services() -> Iterator[Services]:
     with friendly_errors():
         built = Services.build(load_settings())
         try:
-            built.migrate()
+            built.require_current_schema()
+            built.verify_key()
             yield built
         finally:
             built.engine.dispose()
@@ -41,12 +43,12 @@ def customer_json(customer: Customer) -> dict[str, Any]:
     return {
         "name": customer.name,
         "timezone": customer.timezone,
-        "createdAt": customer.created_at.isoformat(),
+        "createdAt": iso_z(customer.created_at),
     }
 
 
 def app_json(app: App, customer: Customer) -> dict[str, Any]:
-    return {"customer": customer.name, "appId": app.app_id, "createdAt": app.created_at.isoformat()}
+    return {"customer": customer.name, "appId": app.app_id, "createdAt": iso_z(app.created_at)}
 
 
 def client_json(client: Client, customer: Customer) -> dict[str, Any]:
@@ -55,8 +57,8 @@ def client_json(client: Client, customer: Customer) -> dict[str, Any]:
         "customer": customer.name,
         "scopes": list(client.scopes),
         "enabled": client.enabled,
-        "createdAt": client.created_at.isoformat(),
-        "disabledAt": client.disabled_at.isoformat() if client.disabled_at else None,
+        "createdAt": iso_z(client.created_at),
+        "disabledAt": iso_z(client.disabled_at) if client.disabled_at else None,
     }
 
 
@@ -83,7 +85,7 @@ def customer_list(json: JsonFlag = False) -> None:
     if json:
         emit_json([customer_json(c) for c in customers])
     else:
-        rows = [(c.name, c.timezone, c.created_at.isoformat()) for c in customers]
+        rows = [(c.name, c.timezone, iso_z(c.created_at)) for c in customers]
         table("Customers", ["name", "timezone", "created"], rows)
 
 
@@ -112,7 +114,7 @@ def app_list(
         table(
             "Apps",
             ["customer", "appId", "created"],
-            [(c.name, a.app_id, a.created_at.isoformat()) for a, c in apps],
+            [(c.name, a.app_id, iso_z(a.created_at)) for a, c in apps],
         )
 
 

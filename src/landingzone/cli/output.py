@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,10 +12,11 @@ from typing import Any, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from landingzone.errors import ApiError, ConfigurationError
-from landingzone.settings import Settings
+from landingzone.settings import Settings, unknown_env_vars
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,11 +36,18 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def load_settings(**overrides: Any) -> Settings:
+    for name in unknown_env_vars(os.environ):
+        err_console.print(
+            f"[yellow]warning:[/yellow] {name} is not a landingzone setting; it is ignored "
+            "(see docs/configuration.md).",
+            highlight=False,
+            soft_wrap=True,
+        )
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:

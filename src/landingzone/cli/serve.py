@@ -15,6 +15,7 @@ def prepare(settings: Settings) -> IssuedClient | None:
     services = Services.build(settings)
     try:
         services.migrate()
+        services.verify_key()
         services.cleanup()
         return services.seed_demo()
     finally:
@@ -59,7 +60,7 @@ def run_server(settings: Settings) -> None:
         address=settings.host,
         port=settings.port,
         interface=Interfaces.ASGI,
-        workers=settings.workers,
+        workers=settings.http_workers,
         factory=True,
         log_dictconfig=logging_config(settings.log_level),
         log_access=False,

@@ -8,9 +8,9 @@ from sqlalchemy import Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.tables import objects
-from landingzone.db.timeutil import as_utc, utcnow
 from landingzone.domain.models import NewObject, StoredObject
 from landingzone.domain.ports import UploadAlreadyUsed
+from landingzone.timeutil import as_utc, utcnow
 
 
 def _stored(row: Any) -> StoredObject:

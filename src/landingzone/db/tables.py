@@ -24,6 +24,14 @@ metadata = MetaData(
     }
 )
 
+# Facts about the installation itself, e.g. which secret key its hashes were made with.
+server_facts = Table(
+    "server_facts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+)
+
 customers = Table(
     "customers",
     metadata,

@@ -8,9 +8,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.tables import apps, clients, customers
-from landingzone.db.timeutil import as_utc, as_utc_or_none, utcnow
 from landingzone.domain.models import App, Client, Customer
 from landingzone.errors import Conflict
+from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
 
 
 def _customer(row: Any) -> Customer:

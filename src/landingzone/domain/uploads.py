@@ -27,6 +27,10 @@ from landingzone.errors import S3Error, StorageFull
 from landingzone.storage.base import StagingStore, UploadInFlight
 
 SLOW_DOWN_RETRY_AFTER = 30
+ALREADY_USED = "Request has already been used: ask for a new upload URL."
+INCOMPLETE_BODY = (
+    "You did not provide the number of bytes specified by the Content-Length HTTP header."
+)
 
 
 def access_denied(message: str) -> S3Error:
@@ -119,7 +123,7 @@ class UploadService:
     ) -> StoredObject:
         self.check_declared_length(content_length)
         if await to_thread.run_sync(self._catalog.upload_used, target.upload_id):
-            raise access_denied("Request has already been used: ask for a new upload URL.")
+            raise access_denied(ALREADY_USED)
         try:
             staged = self._store.begin_upload(target.upload_id)
         except UploadInFlight:
@@ -138,12 +142,7 @@ class UploadService:
             except StorageFull:
                 raise slow_down() from None
             if content_length is not None and result.size != content_length:
-                raise S3Error(
-                    400,
-                    "IncompleteBody",
-                    "You did not provide the number of bytes specified by the "
-                    "Content-Length HTTP header.",
-                )
+                raise S3Error(400, "IncompleteBody", INCOMPLETE_BODY)
             if content_md5 is not None and content_md5 != result.md5_digest:
                 raise S3Error(
                     400,
@@ -172,9 +171,11 @@ class UploadService:
             return await to_thread.run_sync(self._catalog.record, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
-            raise access_denied(
-                "Request has already been used: ask for a new upload URL."
-            ) from None
+            raise access_denied(ALREADY_USED) from None
+        except BaseException:
+            # Unrecorded bytes are not acknowledged: drop them now rather than at cleanup.
+            await to_thread.run_sync(self._store.delete, storage_id)
+            raise
 
 
 def entity_too_large(limit: int) -> S3Error:
