@@ -67,9 +67,9 @@ class ServerProcess:
                 time.sleep(0.1)
         else:
             raise AssertionError(f"server did not start:\n{self.logs()}")
-        printed = stdout_path.read_text()
-        if printed.strip():
-            self.demo = json.loads(printed)
+        printed = json.loads(stdout_path.read_text())
+        assert printed["url"] == self.url
+        self.demo = printed if "client_id" in printed else None
         return self
 
     def logs(self) -> str:

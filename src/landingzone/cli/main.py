@@ -29,20 +29,19 @@ def serve(
     settings = load_settings(host=host, port=port)
     with friendly_errors():
         issued = prepare(settings)
-    if issued is not None:
-        if json:
-            emit_json(
-                {
-                    "client_id": issued.client.client_id,
-                    "client_secret": issued.client_secret,
-                    "api_key": issued.api_key,
-                    "customer": issued.customer.name,
-                    "scopes": list(issued.client.scopes),
-                    "url": settings.effective_public_url,
-                }
+    if json:
+        document: dict[str, object] = {"url": settings.effective_public_url}
+        if issued is not None:
+            document.update(
+                client_id=issued.client.client_id,
+                client_secret=issued.client_secret,
+                api_key=issued.api_key,
+                customer=issued.customer.name,
+                scopes=list(issued.client.scopes),
             )
-        else:
-            typer.echo(demo_banner(settings, issued))
+        emit_json(document)
+    elif issued is not None:
+        typer.echo(demo_banner(settings, issued))
     typer.echo(f"landingzone listening on {settings.effective_public_url}", err=True)
     run_server(settings)
 
