@@ -20,12 +20,14 @@ from landingzone.auth.keys import SECRET_KEY_FILE, Keys, load_master_key
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
 from landingzone.db import migrate
+from landingzone.db.datasets import DatasetRepository
 from landingzone.db.engine import make_engine
 from landingzone.db.facts import FactRepository
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.datasets import DatasetService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
@@ -59,6 +61,7 @@ class Services:
     tenants: TenantRepository
     objects: ObjectRepository
     admin: AdminService
+    datasets: DatasetService
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -75,6 +78,7 @@ class Services:
             tenants=tenants,
             objects=ObjectRepository(engine),
             admin=AdminService(tenants, keys.pepper),
+            datasets=DatasetService(DatasetRepository(engine)),
         )
 
     def migrate(self) -> None:

@@ -5,14 +5,13 @@ Works while the server runs (SQLite WAL or PostgreSQL); reads the same LZ_* sett
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
 
-from landingzone.bootstrap import Services
-from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
+from landingzone.cli.datasets import dataset_app
+from landingzone.cli.options import JsonFlag, services
+from landingzone.cli.output import emit_json, table
 from landingzone.domain.models import App, Client, Customer
 from landingzone.timeutil import iso_z
 
@@ -23,20 +22,7 @@ client_app = typer.Typer(no_args_is_help=True, help="OAuth clients of a customer
 admin_app.add_typer(customer_app, name="customer")
 admin_app.add_typer(app_app, name="app")
 admin_app.add_typer(client_app, name="client")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-@contextmanager
-def services() -> Iterator[Services]:
-    with friendly_errors():
-        built = Services.build(load_settings())
-        try:
-            built.require_current_schema()
-            built.verify_key()
-            yield built
-        finally:
-            built.engine.dispose()
+admin_app.add_typer(dataset_app, name="dataset")
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from landingzone.bootstrap import Services
-from landingzone.cli.admin import JsonFlag, admin_app
+from landingzone.cli.admin import admin_app
+from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.serve import demo_banner, prepare, run_server
 

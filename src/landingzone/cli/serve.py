@@ -16,6 +16,7 @@ def prepare(settings: Settings) -> IssuedClient | None:
     try:
         services.migrate()
         services.verify_key()
+        services.datasets.install_shipped()
         services.cleanup()
         return services.seed_demo()
     finally:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -84,4 +85,18 @@ objects = Table(
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("customer_id", "object_key", "version", name="uq_objects_key_version"),
     Index("ix_objects_app_newest", "app_pk", "id"),
+)
+
+# Every change to a dataset type is a new version; a file keeps the version it
+# was uploaded against, so editing a schema never changes how a file in flight
+# is validated.
+dataset_types = Table(
+    "dataset_types",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("name", "version", name="uq_dataset_types_name_version"),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from landingzone.validation.schema import DatasetType
+
 
 @dataclass(frozen=True)
 class Customer:
@@ -69,3 +71,13 @@ class StoredObject:
     sha256: str
     md5: str
     uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class DatasetTypeVersion:
+    """One stored version of a dataset type."""
+
+    id: int
+    version: int
+    dataset: DatasetType
+    created_at: datetime

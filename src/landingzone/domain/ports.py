@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from landingzone.domain.models import App, Client, Customer, NewObject, StoredObject
+from landingzone.domain.models import (
+    App,
+    Client,
+    Customer,
+    DatasetTypeVersion,
+    NewObject,
+    StoredObject,
+)
+from landingzone.validation.schema import DatasetType
 
 
 class UploadAlreadyUsed(Exception):
@@ -40,3 +48,11 @@ class ObjectCatalog(Protocol):
         self, app_pk: int, limit: int, before_id: int | None
     ) -> list[StoredObject]: ...
     def known_storage_ids(self, candidates: list[str]) -> set[str]: ...
+
+
+class DatasetCatalog(Protocol):
+    def add(self, dataset: DatasetType) -> DatasetTypeVersion: ...
+    def latest(self, name: str) -> DatasetTypeVersion | None: ...
+    def get(self, version_id: int) -> DatasetTypeVersion | None: ...
+    def list_latest(self) -> list[DatasetTypeVersion]: ...
+    def names(self) -> set[str]: ...

@@ -1,0 +1,92 @@
+"""`landingzone admin dataset ...`: dataset types (schemas) for validated uploads."""
+
+from __future__ import annotations
+
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from landingzone.cli.options import JsonFlag, services
+from landingzone.cli.output import emit_json, fail, table
+from landingzone.domain.models import DatasetTypeVersion
+from landingzone.timeutil import iso_z
+
+dataset_app = typer.Typer(no_args_is_help=True, help="Dataset types: schemas for validated files.")
+
+
+def version_json(found: DatasetTypeVersion, full: bool = False) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "name": found.dataset.name,
+        "version": found.version,
+        "title": found.dataset.title,
+        "fields": len(found.dataset.table_schema.fields),
+        "headerPolicy": found.dataset.header_policy.value,
+        "maxBadRecords": found.dataset.max_bad_records,
+        "createdAt": iso_z(found.created_at),
+    }
+    if full:
+        document["definition"] = jsonlib.loads(found.dataset.to_json())
+    return document
+
+
+@dataset_app.command("add")
+def dataset_add(
+    file: Annotated[Path, typer.Argument(help="The dataset type JSON (Table Schema + policy).")],
+    json: JsonFlag = False,
+) -> None:
+    """Add a dataset type, or a new version of an existing one."""
+    try:
+        document = file.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {file}: {exc.strerror}")
+    with services() as svc:
+        added = svc.datasets.add(document)
+    if json:
+        emit_json(version_json(added))
+    else:
+        typer.echo(f"Added dataset type {added.dataset.name} version {added.version}.")
+
+
+@dataset_app.command("list")
+def dataset_list(json: JsonFlag = False) -> None:
+    """List dataset types (newest version of each)."""
+    with services() as svc:
+        found = svc.datasets.list_latest()
+    if json:
+        emit_json([version_json(v) for v in found])
+    else:
+        rows = [
+            (
+                v.dataset.name,
+                v.version,
+                len(v.dataset.table_schema.fields),
+                v.dataset.header_policy.value,
+                v.dataset.max_bad_records,
+                v.dataset.title,
+            )
+            for v in found
+        ]
+        table("Dataset types", ["name", "version", "fields", "header", "maxBad", "title"], rows)
+
+
+@dataset_app.command("show")
+def dataset_show(name: str, json: JsonFlag = False) -> None:
+    """Show the newest version of a dataset type in full."""
+    with services() as svc:
+        found = svc.datasets.show(name)
+    if json:
+        emit_json(version_json(found, full=True))
+        return
+    typer.echo(f"{found.dataset.name} version {found.version}: {found.dataset.title or ''}")
+    typer.echo(
+        f"header policy {found.dataset.header_policy.value}, "
+        f"max bad records {found.dataset.max_bad_records}"
+    )
+    rows = []
+    for spec in found.dataset.table_schema.fields:
+        constraints = spec.constraints.model_dump(by_alias=True, exclude_defaults=True)
+        fmt = "" if spec.format == "default" else spec.format
+        rows.append((spec.name, spec.type, fmt, jsonlib.dumps(constraints) if constraints else ""))
+    table("Fields", ["name", "type", "format", "constraints"], rows)

@@ -1,0 +1,196 @@
+"""Dataset types: a Frictionless Table Schema plus an import policy (SPEC §4).
+
+This module parses and checks the JSON an operator writes; errors name the
+field and the problem (``schema.fields[2] (amount): constraints.minimum: ...``).
+Supported, with the semantics documented in docs/datasets.md: field types
+string, integer, number, boolean, date, time, datetime, year; ``format`` as a
+strptime pattern for date/time/datetime; constraints required, unique, enum,
+pattern, minimum, maximum, minLength, maxLength; ``missingValues``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+FieldType = Literal["string", "integer", "number", "boolean", "date", "time", "datetime", "year"]
+DATASET_NAME = r"[a-z0-9][a-z0-9._-]{0,63}"
+DEFAULT_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M:%S", "datetime": "%Y-%m-%dT%H:%M:%S"}
+TEMPORAL = frozenset(DEFAULT_FORMATS)
+STRPTIME_DIRECTIVES = frozenset("dmyYHIMSfpbBaAjzZ%")
+DEFAULT_TRUE = ("true", "True", "TRUE", "1")
+DEFAULT_FALSE = ("false", "False", "FALSE", "0")
+
+Scalar = str | int | float | bool
+
+
+class HeaderPolicy(StrEnum):
+    EXACT = "exact"
+    ANY_ORDER = "any-order"
+    IGNORE_EXTRA = "ignore-extra"
+    OPTIONAL = "optional"
+
+
+class Constraints(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    required: bool = False
+    unique: bool = False
+    enum: list[Scalar] | None = None
+    pattern: str | None = None
+    minimum: Scalar | None = None
+    maximum: Scalar | None = None
+    min_length: Annotated[int | None, Field(alias="minLength", ge=0)] = None
+    max_length: Annotated[int | None, Field(alias="maxLength", ge=0)] = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @field_validator("enum")
+    @classmethod
+    def _non_empty(cls, value: list[Scalar] | None) -> list[Scalar] | None:
+        if value is not None and not value:
+            raise ValueError("must list at least one value")
+        return value
+
+
+class FieldSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Annotated[str, Field(min_length=1)]
+    type: FieldType = "string"
+    format: str = "default"
+    title: str | None = None
+    description: str | None = None
+    example: Any = None
+    constraints: Constraints = Constraints()
+    true_values: Annotated[list[str], Field(alias="trueValues")] = list(DEFAULT_TRUE)
+    false_values: Annotated[list[str], Field(alias="falseValues")] = list(DEFAULT_FALSE)
+
+    @model_validator(mode="after")
+    def _format_fits_type(self) -> FieldSpec:
+        if self.type in TEMPORAL:
+            if self.format == "any":
+                raise ValueError("format 'any' is not supported: give a strptime pattern")
+            if self.format != "default":
+                check_strptime(self.format)
+        elif self.format != "default":
+            raise ValueError(f"format '{self.format}' is only allowed on date, time or datetime")
+        if self.type != "string" and (
+            self.constraints.min_length is not None or self.constraints.max_length is not None
+        ):
+            raise ValueError("minLength and maxLength apply to string fields only")
+        if self.type == "boolean" and (
+            self.constraints.minimum is not None or self.constraints.maximum is not None
+        ):
+            raise ValueError("minimum and maximum do not apply to boolean fields")
+        return self
+
+    @property
+    def strptime_format(self) -> str:
+        return DEFAULT_FORMATS[self.type] if self.format == "default" else self.format
+
+
+def check_strptime(pattern: str) -> None:
+    directives = re.findall(r"%(.)", pattern)
+    if not directives:
+        raise ValueError(f"format '{pattern}' has no strptime directive such as %d or %H")
+    unknown = sorted({d for d in directives if d not in STRPTIME_DIRECTIVES})
+    if unknown:
+        raise ValueError(f"format '{pattern}' uses unsupported directive(s) %{', %'.join(unknown)}")
+
+
+class TableSchema(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    fields: Annotated[list[FieldSpec], Field(min_length=1)]
+    missing_values: Annotated[list[str], Field(alias="missingValues")] = [""]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> TableSchema:
+        seen: set[str] = set()
+        for spec in self.fields:
+            if spec.name in seen:
+                raise ValueError(f"field name '{spec.name}' is used twice")
+            seen.add(spec.name)
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return [spec.name for spec in self.fields]
+
+
+class DatasetType(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Annotated[str, Field(pattern=f"^{DATASET_NAME}$")]
+    title: str | None = None
+    description: str | None = None
+    table_schema: Annotated[TableSchema, Field(alias="schema")]
+    header_policy: Annotated[HeaderPolicy, Field(alias="headerPolicy")] = HeaderPolicy.EXACT
+    max_bad_records: Annotated[int, Field(alias="maxBadRecords", ge=0)] = 0
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, exclude_none=True)
+
+
+class DatasetTypeError(ValueError):
+    """A dataset type document is unusable; the message names each problem."""
+
+
+def _child(node: Any, key: int | str) -> Any:
+    try:
+        return node[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def _location(loc: tuple[int | str, ...], raw: Any) -> str:
+    """``('schema', 'fields', 2, 'type')`` -> ``schema.fields[2] (amount).type``."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        child = _child(node, item)
+        if isinstance(item, int):
+            name = child.get("name") if isinstance(child, dict) else None
+            label = f"[{item}]" + (f" ({name})" if isinstance(name, str) else "")
+            if parts:
+                parts[-1] += label
+            else:
+                parts.append(label)
+        else:
+            parts.append(str(item))
+        node = child
+    return ".".join(parts) or "document"
+
+
+def parse_dataset_type(document: str | bytes | dict[str, Any]) -> DatasetType:
+    """Parse and check a dataset type; raise DatasetTypeError naming field and problem."""
+    if isinstance(document, (str, bytes)):
+        try:
+            raw = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise DatasetTypeError(f"not valid JSON: {exc}") from None
+    else:
+        raw = document
+    if not isinstance(raw, dict):
+        raise DatasetTypeError("a dataset type is a JSON object with name and schema")
+    try:
+        return DatasetType.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{_location(tuple(error['loc']), raw)}: {message}")
+        raise DatasetTypeError("; ".join(problems)) from None
