@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from landingzone.api.context import context
-from landingzone.api.deps import require
+from landingzone.api.deps import authorize
 from landingzone.auth.scopes import CONNECTOR_WRITE
-from landingzone.domain.access import Principal
 from landingzone.domain.models import StoredObject
 from landingzone.domain.push import DEFAULT_PAGE
 from landingzone.errors import BadRequest
@@ -18,7 +17,6 @@ from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/services/push/v1/customer/apps/{appId}", tags=["push"])
 AppId = Annotated[str, Path(alias="appId", description="The app the files are for.")]
-Writer = Annotated[Principal, Depends(require(CONNECTOR_WRITE))]
 
 
 def _only(request: Request, allowed: set[str]) -> None:
@@ -42,7 +40,8 @@ def _single(request: Request, name: str) -> str | None:
     summary="Signed upload URLs for up to 100 filenames",
     responses={200: {"description": "filename -> signed PUT URL, in request order"}},
 )
-def upload_urls(app_id: AppId, request: Request, principal: Writer) -> JSONResponse:
+def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
+    principal = authorize(request, CONNECTOR_WRITE)
     _only(request, {"filenames", "type"})
     urls = context(request).push.upload_urls(
         principal.customer_id,
@@ -67,7 +66,8 @@ def file_json(item: StoredObject) -> dict[str, Any]:
 
 
 @router.get("/files", summary="Files pushed to this app, newest first")
-def list_files(app_id: AppId, request: Request, principal: Writer) -> JSONResponse:
+def list_files(app_id: AppId, request: Request) -> JSONResponse:
+    principal = authorize(request, CONNECTOR_WRITE)
     _only(request, {"limit", "cursor"})
     raw_limit = _single(request, "limit")
     if raw_limit is not None and not raw_limit.isdigit():

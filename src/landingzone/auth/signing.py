@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 UPLOAD_PARAM = "X-Lz-Upload"
 EXPIRES_PARAM = "X-Lz-Expires"
@@ -37,19 +37,19 @@ class UrlSigner:
 
     def _signature(self, method: str, key: str, upload_id: str, expires_at: int) -> str:
         message = f"{method}\n{key}\n{upload_id}\n{expires_at}".encode()
-        digest = hmac.new(self._key, message, hashlib.sha256).digest()
+        digest = hmac.digest(self._key, message, hashlib.sha256)
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
     def presign_put(self, key: str, expires_at: int) -> str:
         upload_id = secrets.token_urlsafe(16)
-        query = urlencode(
-            {
-                UPLOAD_PARAM: upload_id,
-                EXPIRES_PARAM: str(expires_at),
-                SIGNATURE_PARAM: self._signature("PUT", key, upload_id, expires_at),
-            }
+        signature = self._signature("PUT", key, upload_id, expires_at)
+        # The id and signature are base64url and the expiry digits: nothing to
+        # escape, so no urlencode (it was most of the cost of a 100-URL batch).
+        return (
+            f"{self._public_url}{OBJECT_ROUTE_PREFIX}{quote(key, safe='/')}"
+            f"?{UPLOAD_PARAM}={upload_id}&{EXPIRES_PARAM}={expires_at}"
+            f"&{SIGNATURE_PARAM}={signature}"
         )
-        return f"{self._public_url}{OBJECT_ROUTE_PREFIX}{quote(key, safe='/')}?{query}"
 
     def verify(
         self, method: str, key: str, upload_id: str, expires_at: int, signature: str

@@ -96,6 +96,29 @@ class TenantRepository:
             ).first()
         return _app(row) if row else None
 
+    def get_app_with_customer(self, customer_id: int, app_id: str) -> tuple[App, Customer] | None:
+        query = (
+            select(
+                apps,
+                customers.c.name.label("customer_name"),
+                customers.c.timezone,
+                customers.c.created_at.label("customer_created_at"),
+            )
+            .join(customers, customers.c.id == apps.c.customer_id)
+            .where(apps.c.customer_id == customer_id, apps.c.app_id == app_id)
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        customer = Customer(
+            id=customer_id,
+            name=row.customer_name,
+            timezone=row.timezone,
+            created_at=as_utc(row.customer_created_at),
+        )
+        return _app(row), customer
+
     def list_apps(self, customer_id: int | None = None) -> list[App]:
         query = select(apps).order_by(apps.c.customer_id, apps.c.app_id)
         if customer_id is not None:

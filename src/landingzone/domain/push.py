@@ -50,12 +50,14 @@ class PushService:
         self._url_ttl = url_ttl
 
     def app(self, customer_id: int, app_id: str) -> tuple[Customer, App]:
-        app = self._tenants.get_app(customer_id, app_id) if is_app_id(app_id) else None
-        customer = self._tenants.get_customer(customer_id)
-        if app is None or customer is None:
+        found = (
+            self._tenants.get_app_with_customer(customer_id, app_id) if is_app_id(app_id) else None
+        )
+        if found is None:
             raise NotFound(
                 f"App '{app_id}' does not exist for this customer; ask your operator to create it."
             )
+        app, customer = found
         return customer, app
 
     def upload_urls(
