@@ -1,0 +1,1 @@
+"""Benchmarks for landingzone: run with `make bench` (``python -m bench.run``)."""
