@@ -39,14 +39,19 @@ class LandingzoneApp:
         try:
             await target(scope, receive, logged_send)
         finally:
-            query = redact_query(scope.get("query_string", b"").decode("latin-1"))
-            client = scope.get("client") or ("-", 0)
-            access_log.info(
-                '%s "%s %s%s" %s %.1fms',
-                client[0],
-                scope["method"],
-                scope["path"],
-                f"?{query}" if query else "",
-                status or "-",
-                (time.perf_counter() - started) * 1000,
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                self._log(scope, status, started)
+
+    @staticmethod
+    def _log(scope: Scope, status: int, started: float) -> None:
+        query = redact_query(scope.get("query_string", b"").decode("latin-1"))
+        client = scope.get("client") or ("-", 0)
+        access_log.info(
+            '%s "%s %s%s" %s %.1fms',
+            client[0],
+            scope["method"],
+            scope["path"],
+            f"?{query}" if query else "",
+            status or "-",
+            (time.perf_counter() - started) * 1000,
+        )

@@ -40,7 +40,7 @@ def _single(request: Request, name: str) -> str | None:
     summary="Signed upload URLs for up to 100 filenames",
     responses={200: {"description": "filename -> signed PUT URL, in request order"}},
 )
-def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
+async def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
     _only(request, {"filenames", "type"})
     urls = context(request).push.upload_urls(
@@ -66,7 +66,7 @@ def file_json(item: StoredObject) -> dict[str, Any]:
 
 
 @router.get("/files", summary="Files pushed to this app, newest first")
-def list_files(app_id: AppId, request: Request) -> JSONResponse:
+async def list_files(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
     _only(request, {"limit", "cursor"})
     raw_limit = _single(request, "limit")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from landingzone.bootstrap import Services
+from landingzone.cli.httpserver import exec_server
 from landingzone.domain.admin import IssuedClient
-from landingzone.logs import configure_logging, logging_config
 from landingzone.settings import Settings
 
 
@@ -47,24 +47,9 @@ Quickstart (copy-paste into a shell):
 
 
 def run_server(settings: Settings) -> None:
-    from granian.constants import Interfaces
-    from granian.server import Server
-
     # Worker processes build their own Settings from the environment: make the
     # command-line overrides part of it.
     os.environ["LZ_HOST"] = settings.host
     os.environ["LZ_PORT"] = str(settings.port)
     os.environ["LZ_DATA_DIR"] = str(settings.data_dir)
-    configure_logging(settings.log_level)
-    server = Server(
-        "landingzone.bootstrap:app_from_env",
-        address=settings.host,
-        port=settings.port,
-        interface=Interfaces.ASGI,
-        workers=settings.http_workers,
-        factory=True,
-        log_dictconfig=logging_config(settings.log_level),
-        log_access=False,
-        backlog=2048,
-    )
-    server.serve()
+    exec_server(settings.host, settings.port, settings.http_workers, settings.log_level)

@@ -7,7 +7,7 @@ import binascii
 import time
 from dataclasses import dataclass
 
-from landingzone.auth.signing import UrlSigner
+from landingzone.auth.signing import UrlSigner, new_upload_ids
 from landingzone.domain.keys import PUSH_TYPES, PushKey
 from landingzone.domain.models import App, Customer, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
@@ -84,11 +84,12 @@ class PushService:
             normalized.append((raw, name))
         customer, app = self.app(customer_id, app_id)
         expires_at = int(time.time()) + self._url_ttl
+        upload_ids = new_upload_ids(len(normalized))
         return {
             raw: self._signer.presign_put(
-                PushKey(customer.name, app.app_id, file_type, name).render(), expires_at
+                PushKey(customer.name, app.app_id, file_type, name).render(), expires_at, upload_id
             )
-            for raw, name in normalized
+            for (raw, name), upload_id in zip(normalized, upload_ids, strict=True)
         }
 
     def list_files(self, customer_id: int, app_id: str, limit: int, cursor: str | None) -> FilePage:
