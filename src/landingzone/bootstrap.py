@@ -23,11 +23,13 @@ from landingzone.db import migrate
 from landingzone.db.datasets import DatasetRepository
 from landingzone.db.engine import make_engine
 from landingzone.db.facts import FactRepository
+from landingzone.db.files import FileRepository
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService, IssuedClient
 from landingzone.domain.datasets import DatasetService
+from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
@@ -60,6 +62,8 @@ class Services:
     store: LocalObjectStore
     tenants: TenantRepository
     objects: ObjectRepository
+    files: FileRepository
+    dataset_repo: DatasetRepository
     admin: AdminService
     datasets: DatasetService
 
@@ -70,15 +74,19 @@ class Services:
         keys = Keys.derive(load_master_key(settings))
         engine = make_engine(settings.effective_database_url)
         tenants = TenantRepository(engine)
+        objects = ObjectRepository(engine)
+        dataset_repo = DatasetRepository(engine)
         return cls(
             settings=settings,
             engine=engine,
             keys=keys,
             store=open_store(settings),
             tenants=tenants,
-            objects=ObjectRepository(engine),
+            objects=objects,
+            files=FileRepository(engine, objects),
+            dataset_repo=dataset_repo,
             admin=AdminService(tenants, keys.pepper),
-            datasets=DatasetService(DatasetRepository(engine)),
+            datasets=DatasetService(dataset_repo),
         )
 
     def migrate(self) -> None:
@@ -114,7 +122,19 @@ class Services:
             access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
             push=PushService(self.tenants, self.objects, signer, settings.upload_url_ttl),
             uploads=UploadService(
-                self.tenants, self.objects, self.store, signer, settings.max_object_size
+                self.tenants,
+                self.objects,
+                self.files,
+                self.store,
+                signer,
+                settings.max_object_size,
+            ),
+            files=FilesService(
+                self.tenants,
+                self.dataset_repo,
+                self.files,
+                signer,
+                settings.upload_url_ttl,
             ),
             limiter=RateLimiter(
                 settings.rate_limit_storage, settings.rate_limit, settings.rate_limit_burst

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from landingzone import __version__
-from landingzone.api import health, oauth, push
+from landingzone.api import files, health, oauth, push
 from landingzone.api.asgi import LandingzoneApp
 from landingzone.api.context import ApiContext
 from landingzone.api.errors import install_error_handlers
@@ -22,6 +22,7 @@ def create_api(ctx: ApiContext) -> FastAPI:
     install_error_handlers(api)
     api.include_router(oauth.router)
     api.include_router(push.router)
+    api.include_router(files.router)
     api.include_router(health.router)
     return api
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
+from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploads import UploadService
 from landingzone.ratelimit import RateLimiter
@@ -18,6 +19,7 @@ class ApiContext:
     access: AccessService
     push: PushService
     uploads: UploadService
+    files: FilesService
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]

@@ -19,7 +19,7 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def authorize(request: Request, scope: str) -> Principal:
+def authorize(request: Request, scope: str | tuple[str, ...]) -> Principal:
     """Authenticate the caller, check ``scope`` and count the request against its rate limit.
 
     Called first thing in sync route handlers rather than as a FastAPI

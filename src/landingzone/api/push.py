@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
+from landingzone.api.query import only_params, single_param
 from landingzone.auth.scopes import CONNECTOR_WRITE
 from landingzone.domain.models import StoredObject
 from landingzone.domain.push import DEFAULT_PAGE
@@ -19,22 +20,6 @@ router = APIRouter(prefix="/services/push/v1/customer/apps/{appId}", tags=["push
 AppId = Annotated[str, Path(alias="appId", description="The app the files are for.")]
 
 
-def _only(request: Request, allowed: set[str]) -> None:
-    unexpected = sorted(set(request.query_params.keys()) - allowed)
-    if unexpected:
-        raise BadRequest(
-            f"Unexpected query parameter '{unexpected[0]}': only {', '.join(sorted(allowed))} "
-            "are accepted."
-        )
-
-
-def _single(request: Request, name: str) -> str | None:
-    values = request.query_params.getlist(name)
-    if len(values) > 1:
-        raise BadRequest(f"Query parameter '{name}' was given {len(values)} times; give it once.")
-    return values[0] if values else None
-
-
 @router.get(
     "/upload",
     summary="Signed upload URLs for up to 100 filenames",
@@ -42,12 +27,12 @@ def _single(request: Request, name: str) -> str | None:
 )
 async def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
-    _only(request, {"filenames", "type"})
+    only_params(request, {"filenames", "type"})
     urls = context(request).push.upload_urls(
         principal.customer_id,
         app_id,
         request.query_params.getlist("filenames"),
-        _single(request, "type"),
+        single_param(request, "type"),
     )
     return JSONResponse(urls)
 
@@ -68,15 +53,15 @@ def file_json(item: StoredObject) -> dict[str, Any]:
 @router.get("/files", summary="Files pushed to this app, newest first")
 async def list_files(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
-    _only(request, {"limit", "cursor"})
-    raw_limit = _single(request, "limit")
+    only_params(request, {"limit", "cursor"})
+    raw_limit = single_param(request, "limit")
     if raw_limit is not None and not raw_limit.isdigit():
         raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
     page = context(request).push.list_files(
         principal.customer_id,
         app_id,
         int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
-        _single(request, "cursor"),
+        single_param(request, "cursor"),
     )
     return JSONResponse(
         {"files": [file_json(item) for item in page.items], "nextCursor": page.next_cursor}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, exists, func, insert, select
+from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.tables import objects
@@ -31,11 +32,42 @@ def _stored(row: Any) -> StoredObject:
     )
 
 
-class ObjectRepository:
-    # Two uploads of one key committing at once race for the next version number;
-    # the unique (customer, key, version) constraint makes the loser retry.
-    VERSION_RETRIES = 5
+# Two uploads of one key committing at once race for the next version number;
+# the unique (customer, key, version) constraint makes the loser retry.
+VERSION_RETRIES = 5
 
+
+def insert_version(conn: Connection, new: NewObject) -> StoredObject:
+    if conn.execute(select(exists().where(objects.c.upload_id == new.upload_id))).scalar():
+        raise UploadAlreadyUsed(new.upload_id)
+    latest = conn.execute(
+        select(func.max(objects.c.version)).where(
+            objects.c.customer_id == new.customer_id,
+            objects.c.object_key == new.object_key,
+        )
+    ).scalar()
+    row = conn.execute(
+        insert(objects)
+        .values(
+            storage_id=new.storage_id,
+            upload_id=new.upload_id,
+            customer_id=new.customer_id,
+            app_pk=new.app_pk,
+            object_key=new.object_key,
+            version=(latest or 0) + 1,
+            filename=new.filename,
+            type=new.type,
+            size=new.size,
+            sha256=new.sha256,
+            md5=new.md5,
+            uploaded_at=utcnow(),
+        )
+        .returning(*objects.c)
+    ).one()
+    return _stored(row)
+
+
+class ObjectRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
@@ -45,40 +77,21 @@ class ObjectRepository:
                 conn.execute(select(exists().where(objects.c.upload_id == upload_id))).scalar()
             )
 
-    def record(self, new: NewObject) -> StoredObject:
-        """Insert the next version of ``new.object_key``; raise UploadAlreadyUsed on reuse."""
-        for _ in range(self.VERSION_RETRIES):
+    def record(
+        self, new: NewObject, also: Callable[[Connection, StoredObject], None] | None = None
+    ) -> StoredObject:
+        """Insert the next version of ``new.object_key``; raise UploadAlreadyUsed on reuse.
+
+        ``also`` runs in the same transaction, for rows that must change together
+        with the object (a file's upload).
+        """
+        for _ in range(VERSION_RETRIES):
             try:
                 with self._engine.begin() as conn:
-                    if conn.execute(
-                        select(exists().where(objects.c.upload_id == new.upload_id))
-                    ).scalar():
-                        raise UploadAlreadyUsed(new.upload_id)
-                    latest = conn.execute(
-                        select(func.max(objects.c.version)).where(
-                            objects.c.customer_id == new.customer_id,
-                            objects.c.object_key == new.object_key,
-                        )
-                    ).scalar()
-                    row = conn.execute(
-                        insert(objects)
-                        .values(
-                            storage_id=new.storage_id,
-                            upload_id=new.upload_id,
-                            customer_id=new.customer_id,
-                            app_pk=new.app_pk,
-                            object_key=new.object_key,
-                            version=(latest or 0) + 1,
-                            filename=new.filename,
-                            type=new.type,
-                            size=new.size,
-                            sha256=new.sha256,
-                            md5=new.md5,
-                            uploaded_at=utcnow(),
-                        )
-                        .returning(*objects.c)
-                    ).one()
-                return _stored(row)
+                    stored = insert_version(conn, new)
+                    if also is not None:
+                        also(conn, stored)
+                return stored
             except IntegrityError:
                 if self.upload_used(new.upload_id):
                     raise UploadAlreadyUsed(new.upload_id) from None

@@ -100,3 +100,30 @@ dataset_types = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("name", "version", name="uq_dataset_types_name_version"),
 )
+
+# Files API uploads (SPEC §4). The row is the truth of a file's progress: its
+# status, its upload (upload_id is the signed URL's id) and, once validated,
+# its statistics.
+files = Table(
+    "files",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("dataset_type_id", ForeignKey("dataset_types.id"), nullable=False),
+    Column("dataset_name", String(64), nullable=False),
+    Column("name", String(1024), nullable=False),
+    Column("file_type", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("failure_reason", String(1024), nullable=True),
+    Column("upload_id", String(64), nullable=False, unique=True),
+    Column("url_expires_at", DateTime(timezone=True), nullable=False),
+    Column("object_pk", ForeignKey("objects.id"), nullable=True),
+    Column("size", BigInteger, nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Index("ix_files_customer_created", "customer_id", "created_at", "id"),
+    Index("ix_files_status", "status"),
+)

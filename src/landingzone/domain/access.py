@@ -69,11 +69,13 @@ class AccessService:
         token = self._tokens.issue(client.client_id, client.customer_id, granted)
         return TokenGrant(access_token=token, expires_in=self._tokens.ttl_seconds, scopes=granted)
 
-    def authenticate(self, token: str, required_scope: str) -> Principal:
+    def authenticate(self, token: str, required_scope: str | tuple[str, ...]) -> Principal:
+        """Check the token and that it holds ``required_scope`` (or one of several)."""
         claims = self._tokens.verify(token)
         client = self._tenants.get_client(claims.client_id)
         if client is None or not client.enabled or client.customer_id != claims.customer_id:
             raise InvalidToken("Invalid access_token: the client was disabled or removed.")
-        if required_scope not in claims.scopes:
-            raise InsufficientScope(required_scope)
+        accepted = (required_scope,) if isinstance(required_scope, str) else required_scope
+        if claims.scopes.isdisjoint(accepted):
+            raise InsufficientScope(accepted[0])
         return Principal(client.client_id, client.customer_id, claims.scopes)

@@ -35,3 +35,23 @@ def parse_push_key(key: str) -> PushKey | None:
     if len(parts) == 5 and parts[0] == PUSH_PREFIX:
         return PushKey(parts[1], parts[2], parts[3], parts[4])
     return None
+
+
+FILES_PREFIX = "analytics-uploads"
+
+
+@dataclass(frozen=True)
+class FilesKey:
+    customer: str
+    file_id: str
+    filename: str
+
+    def render(self) -> str:
+        return f"{FILES_PREFIX}/{self.customer}/{self.file_id}/{self.filename}"
+
+
+def parse_files_key(key: str) -> FilesKey | None:
+    parts = key.split("/")
+    if len(parts) == 4 and parts[0] == FILES_PREFIX:
+        return FilesKey(parts[1], parts[2], parts[3])
+    return None

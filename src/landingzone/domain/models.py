@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from landingzone.validation.schema import DatasetType
 
@@ -81,3 +82,33 @@ class DatasetTypeVersion:
     version: int
     dataset: DatasetType
     created_at: datetime
+
+
+class FileStatus(StrEnum):
+    PENDING = "Pending"
+    PROCESSING = "Processing"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A Files API upload and its progress (SPEC §4)."""
+
+    id: str
+    customer_id: int
+    dataset_type_id: int
+    dataset_name: str
+    name: str
+    file_type: str
+    status: FileStatus
+    failure_reason: str | None
+    upload_id: str
+    url_expires_at: datetime
+    object_pk: int | None
+    size: int | None
+    sha256: str | None
+    created_at: datetime
+    uploaded_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from landingzone.domain.models import (
@@ -9,6 +10,8 @@ from landingzone.domain.models import (
     Client,
     Customer,
     DatasetTypeVersion,
+    FileRecord,
+    FileStatus,
     NewObject,
     StoredObject,
 )
@@ -59,3 +62,18 @@ class DatasetCatalog(Protocol):
     def get(self, version_id: int) -> DatasetTypeVersion | None: ...
     def list_latest(self) -> list[DatasetTypeVersion]: ...
     def names(self) -> set[str]: ...
+
+
+class FileCatalog(Protocol):
+    def create(self, record: FileRecord) -> FileRecord: ...
+    def get(self, file_id: str) -> FileRecord | None: ...
+    def list(
+        self,
+        customer_id: int,
+        limit: int,
+        status: FileStatus | None = None,
+        dataset_name: str | None = None,
+        before: tuple[datetime, str] | None = None,
+    ) -> list[FileRecord]: ...
+    def record_upload(self, new: NewObject, file_id: str) -> StoredObject: ...
+    def expire_unused(self, customer_id: int | None = None) -> int: ...

@@ -20,9 +20,9 @@ from anyio import to_thread
 
 from landingzone.auth.signing import EXPIRES_PARAM, SIGNATURE_PARAM, UPLOAD_PARAM, UrlSigner
 from landingzone.domain.ingest import BodyTooLarge, ingest
-from landingzone.domain.keys import parse_push_key
-from landingzone.domain.models import App, Customer, NewObject, StoredObject
-from landingzone.domain.ports import ObjectCatalog, Tenants, UploadAlreadyUsed
+from landingzone.domain.keys import FilesKey, parse_files_key, parse_push_key
+from landingzone.domain.models import App, Customer, FileStatus, NewObject, StoredObject
+from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants, UploadAlreadyUsed
 from landingzone.errors import S3Error, StorageFull
 from landingzone.storage.base import StagingStore, UploadInFlight
 
@@ -53,6 +53,7 @@ class UploadTarget:
     app: App | None
     filename: str
     type: str | None
+    file_id: str | None = None  # a Files API upload
 
 
 def parse_content_md5(header: str | None) -> bytes | None:
@@ -72,12 +73,14 @@ class UploadService:
         self,
         tenants: Tenants,
         catalog: ObjectCatalog,
+        files: FileCatalog,
         store: StagingStore,
         signer: UrlSigner,
         max_size: int,
     ) -> None:
         self._tenants = tenants
         self._catalog = catalog
+        self._files = files
         self._store = store
         self._signer = signer
         self.max_size = max_size
@@ -103,12 +106,31 @@ class UploadService:
         return self._resolve(key, upload_id)
 
     def _resolve(self, key: str, upload_id: str) -> UploadTarget:
+        files_key = parse_files_key(key)
+        if files_key is not None:
+            return self._resolve_file(key, upload_id, files_key)
         push = parse_push_key(key)
         customer = self._tenants.get_customer_by_name(push.customer) if push else None
         app = self._tenants.get_app(customer.id, push.app_id) if push and customer else None
         if push is None or customer is None or app is None:
             raise access_denied("The upload target of this URL no longer exists.")
         return UploadTarget(key, upload_id, customer, app, push.filename, push.type)
+
+    def _resolve_file(self, key: str, upload_id: str, files_key: FilesKey) -> UploadTarget:
+        record = self._files.get(files_key.file_id)
+        customer = self._tenants.get_customer(record.customer_id) if record else None
+        if (
+            record is None
+            or customer is None
+            or customer.name != files_key.customer
+            or record.upload_id != upload_id
+        ):
+            raise access_denied("The upload target of this URL no longer exists.")
+        if record.uploaded_at is not None:
+            raise access_denied(ALREADY_USED)
+        if record.status is not FileStatus.PENDING:
+            raise access_denied(f"The file is {record.status.value}: ask for a new upload URL.")
+        return UploadTarget(key, upload_id, customer, None, record.name, None, record.id)
 
     def check_declared_length(self, content_length: int | None) -> None:
         if content_length is not None and content_length > self.max_size:
@@ -167,7 +189,10 @@ class UploadService:
             sha256=result.sha256,
             md5=result.md5,
         )
+        file_id = target.file_id
         try:
+            if file_id is not None:
+                return await to_thread.run_sync(self._files.record_upload, new, file_id)
             return await to_thread.run_sync(self._catalog.record, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
