@@ -1,0 +1,161 @@
+"""A dataset type's cell checks as one DuckDB query over a block of raw (string) columns.
+
+For every field the query yields ``e<j>``, an error kind (0 = fine), and ``v<j>``,
+the typed value (NULL when missing or invalid). Semantics, documented in
+docs/datasets.md: a missing value (one of ``missingValues``) passes every check
+but ``required``; types are checked before constraints; ``pattern`` must match
+the whole value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
+
+INTEGER_RE = "[+-]?[0-9]+"
+NUMBER_RE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
+YEAR_RE = "[0-9]{4}"
+ISO_DATETIME_RE = (
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"  # date and time
+    "([.][0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?"  # fraction, zone
+)
+
+
+class Fault(IntEnum):
+    OK = 0
+    TYPE = 1
+    REQUIRED = 2
+    ENUM = 3
+    PATTERN = 4
+    MINIMUM = 5
+    MAXIMUM = 6
+    MIN_LENGTH = 7
+    MAX_LENGTH = 8
+
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "time": "TIME",
+    "datetime": "TIMESTAMPTZ",
+    "year": "INTEGER",
+}
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def literal_list(values: Sequence[str]) -> str:
+    return ", ".join(literal(v) for v in values)
+
+
+def scalar_text(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def typed(spec: FieldSpec, raw: str) -> str:
+    """SQL for ``raw`` (a VARCHAR expression) read as the field's type; NULL if invalid."""
+    if spec.type == "string":
+        return raw
+    if spec.type == "integer":
+        return (
+            f"CASE WHEN regexp_full_match({raw}, '{INTEGER_RE}') THEN TRY_CAST({raw} AS BIGINT) END"
+        )
+    if spec.type == "number":
+        return (
+            f"CASE WHEN regexp_full_match({raw}, '{NUMBER_RE}') THEN TRY_CAST({raw} AS DOUBLE) END"
+        )
+    if spec.type == "year":
+        return (
+            f"CASE WHEN regexp_full_match({raw}, '{YEAR_RE}') THEN TRY_CAST({raw} AS INTEGER) END"
+        )
+    if spec.type == "boolean":
+        return (
+            f"CASE WHEN {raw} IN ({literal_list(spec.true_values)}) THEN TRUE "
+            f"WHEN {raw} IN ({literal_list(spec.false_values)}) THEN FALSE END"
+        )
+    if spec.type == "datetime" and spec.format == "default":
+        return (
+            f"CASE WHEN regexp_full_match({raw}, '{ISO_DATETIME_RE}') "
+            f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
+        )
+    parsed = f"TRY_STRPTIME({raw}, {literal(spec.strptime_format)})"
+    if spec.type == "date":
+        return f"TRY_CAST({parsed} AS DATE)"
+    if spec.type == "time":
+        return f"TRY_CAST({parsed} AS TIME)"
+    return f"TRY_CAST({parsed} AS TIMESTAMPTZ)"
+
+
+def fault_expression(spec: FieldSpec, raw: str, missing_values: Sequence[str]) -> str:
+    """SQL yielding the first Fault of the cell, checks in the order SPEC §4 lists."""
+    value = typed(spec, raw)
+    c = spec.constraints
+    missing = f"{raw} IN ({literal_list(missing_values)})" if missing_values else "FALSE"
+    branches = [f"WHEN {missing} THEN {int(Fault.REQUIRED) if c.required else 0}"]
+    if spec.type != "string":
+        branches.append(f"WHEN ({value}) IS NULL THEN {int(Fault.TYPE)}")
+    if c.enum is not None:
+        options = ", ".join(typed(spec, literal(scalar_text(v))) for v in c.enum)
+        branches.append(f"WHEN ({value}) NOT IN ({options}) THEN {int(Fault.ENUM)}")
+    if c.pattern is not None:
+        branches.append(
+            f"WHEN NOT regexp_full_match({raw}, {literal(c.pattern)}) THEN {int(Fault.PATTERN)}"
+        )
+    if c.minimum is not None:
+        bound = typed(spec, literal(scalar_text(c.minimum)))
+        branches.append(f"WHEN ({value}) < ({bound}) THEN {int(Fault.MINIMUM)}")
+    if c.maximum is not None:
+        bound = typed(spec, literal(scalar_text(c.maximum)))
+        branches.append(f"WHEN ({value}) > ({bound}) THEN {int(Fault.MAXIMUM)}")
+    if c.min_length is not None:
+        branches.append(f"WHEN length({raw}) < {c.min_length} THEN {int(Fault.MIN_LENGTH)}")
+    if c.max_length is not None:
+        branches.append(f"WHEN length({raw}) > {c.max_length} THEN {int(Fault.MAX_LENGTH)}")
+    return f"CASE {' '.join(branches)} ELSE 0 END"
+
+
+def block_query(schema: TableSchema, column_of_field: list[int], table: str) -> str:
+    """One SELECT over ``table`` (columns c0..cN as VARCHAR, plus __rec)."""
+    parts = ["__rec"]
+    raws = []
+    for j, spec in enumerate(schema.fields):
+        raw = f'"c{column_of_field[j]}"'
+        raws.append(raw)
+        missing = (
+            f"{raw} IN ({literal_list(schema.missing_values)})"
+            if schema.missing_values
+            else "FALSE"
+        )
+        parts.append(f"({fault_expression(spec, raw, schema.missing_values)})::UTINYINT AS e{j}")
+        parts.append(f"CASE WHEN {missing} THEN NULL ELSE {typed(spec, raw)} END AS v{j}")
+    all_blank = " AND ".join(f"{raw} = ''" for raw in raws)
+    parts.append(f"({all_blank}) AS blank")
+    # Every value from the schema enters the SQL through literal(), which escapes it.
+    return f"SELECT {', '.join(parts)} FROM {table}"  # noqa: S608
+
+
+def describe(spec: FieldSpec, fault: Fault) -> tuple[str, str]:
+    """(code, message) for a cell of ``spec`` with ``fault``."""
+    c = spec.constraints
+    if fault is Fault.TYPE:
+        shape = spec.type if spec.format == "default" else f"{spec.type} in format {spec.format}"
+        return "type-error", f"Value is not a valid {shape}."
+    messages = {
+        Fault.REQUIRED: "A value is required.",
+        Fault.ENUM: f"Value must be one of {', '.join(scalar_text(v) for v in c.enum or [])}.",
+        Fault.PATTERN: f"Value does not match the pattern {c.pattern}.",
+        Fault.MINIMUM: f"Value is below the minimum {scalar_text(c.minimum or 0)}.",
+        Fault.MAXIMUM: f"Value is above the maximum {scalar_text(c.maximum or 0)}.",
+        Fault.MIN_LENGTH: f"Value is shorter than {c.min_length} characters.",
+        Fault.MAX_LENGTH: f"Value is longer than {c.max_length} characters.",
+    }
+    return "constraint-error", messages[fault]

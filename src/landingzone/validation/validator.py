@@ -1,0 +1,461 @@
+"""The streaming CSV validator: a binary stream and a dataset type in, a Report out.
+
+Pure: no database, storage or HTTP. How it works, and why:
+
+* ``Chunker`` cuts the stream into blocks of whole records (quote parity), so
+  memory is bounded by the block size times the blocks in flight, whatever the
+  file size.
+* Each block is parsed by pyarrow single-threaded (so that rows with the wrong
+  number of cells come with their record number), with every column as a
+  string, and checked by one DuckDB query (``sql.py``) that types the values
+  and applies the constraints. Two blocks are processed at once: both libraries
+  release the GIL.
+* Blocks are merged in file order, turning block-relative record numbers into
+  spreadsheet rows (header = row 1), keeping the first ``error_cap`` errors and
+  counting all of them.
+* ``unique`` is checked across the whole file by a DuckDB table that spills to
+  disk under a memory limit, queried once at the end.
+
+Accepted rows (typed) are handed to an optional ``RowSink`` as Arrow tables
+with a ``__row`` column; rows found to be duplicates only at the end are listed
+in ``Report.duplicate_rows`` for the sink's owner to drop.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import threading
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
+from landingzone.validation.header import Alignment, align, split_record
+from landingzone.validation.report import (
+    BLANK_ROW,
+    DEFAULT_ERROR_CAP,
+    ENCODING_ERROR,
+    EXTRA_CELL,
+    MISSING_CELL,
+    SOURCE_ERROR,
+    UNIQUE_ERROR,
+    CellError,
+    Report,
+)
+from landingzone.validation.schema import DatasetType
+from landingzone.validation.sql import DUCKDB_TYPES, Fault, block_query, describe
+
+WORKERS = 2
+IN_FLIGHT = 2
+UNIQUE_MEMORY_LIMIT = "64MB"
+CHECK_MEMORY_LIMIT = "96MB"
+
+
+class RowSink(Protocol):
+    def write(self, table: pa.Table) -> None:
+        """Accepted rows of one block, typed, with their spreadsheet row in ``__row``."""
+        ...
+
+
+@dataclass
+class BlockResult:
+    records: int
+    errors: list[CellError]  # rows are block-relative record numbers (1-based)
+    error_count: int
+    bad_records: int
+    accepted: pa.Table | None
+    unique_values: dict[int, pa.Table] = field(default_factory=dict)
+
+
+class Validator:
+    def __init__(
+        self,
+        dataset: DatasetType,
+        error_cap: int = DEFAULT_ERROR_CAP,
+        block_size: int = 4 * 1024 * 1024,
+        workers: int = WORKERS,
+        temp_dir: Path | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.schema = dataset.table_schema
+        self.error_cap = error_cap
+        self.block_size = block_size
+        self.workers = workers
+        self.temp_dir = temp_dir
+        self._local = threading.local()
+        self._db = duckdb.connect()
+        self._db.execute("SET threads=1")
+        self._db.execute(f"SET memory_limit='{CHECK_MEMORY_LIMIT}'")
+        self._db.execute("SET TimeZone='UTC'")
+
+    def validate(self, stream: BinaryIO, sink: RowSink | None = None) -> Report:
+        report = Report()
+        chunker = Chunker(stream, block_size=self.block_size)
+        first = chunker.first_record()
+        if first is None:
+            report.fatal = "the file is empty: expected a header row"
+            self._add(report, [CellError.make(1, None, None, None, SOURCE_ERROR, report.fatal)])
+            return report
+        if isinstance(first, Unterminated):
+            return self._unterminated(report, 1)
+        try:
+            labels = split_record(first.decode("utf-8"))
+        except UnicodeDecodeError:
+            report.fatal = "the header row is not valid UTF-8: save the file as UTF-8"
+            self._add(report, [CellError.make(1, None, None, None, ENCODING_ERROR, report.fatal)])
+            return report
+        alignment = align(labels, self.schema, self.dataset.header_policy)
+        if alignment.fatal:
+            report.fatal = alignment.fatal
+            self._add(report, alignment.errors)
+            return report
+        row_base = 1 if alignment.has_header else 0
+
+        def blocks() -> Iterator[Block | Unterminated]:
+            if not alignment.has_header:
+                yield Block(first + b"\n")
+            yield from chunker.blocks()
+
+        with tempfile.TemporaryDirectory(dir=self.temp_dir) as scratch:
+            uniques = _UniqueIndex(self.dataset, Path(scratch))
+            uniques.column_of_field = dict(
+                enumerate(_column_of_field(alignment, len(self.schema.fields)))
+            )
+            self._run(blocks(), alignment, row_base, report, sink, uniques)
+            if not report.fatal:
+                self._finish_unique(report, uniques)
+            uniques.close()
+        if not report.fatal and report.rows_rejected > self.dataset.max_bad_records:
+            report.fatal = (
+                f"too many bad rows: {report.rows_rejected} rejected, at most "
+                f"{self.dataset.max_bad_records} allowed (maxBadRecords)"
+            )
+        report.errors.sort(key=CellError.sort_key)
+        del report.errors[self.error_cap :]
+        return report
+
+    # -- merging, in file order ------------------------------------------------
+
+    def _run(
+        self,
+        items: Iterator[Block | Unterminated],
+        alignment: Alignment,
+        row_base: int,
+        report: Report,
+        sink: RowSink | None,
+        uniques: _UniqueIndex,
+    ) -> None:
+        records_done = 0
+        pending: deque[Future[BlockResult]] = deque()
+
+        def merge(result: BlockResult) -> None:
+            nonlocal records_done
+            offset = row_base + records_done
+            shifted = [
+                CellError(e.row + offset, e.column, e.field, e.value, e.code, e.message)
+                for e in result.errors
+            ]
+            self._add(report, shifted, result.error_count)
+            report.rows_total += result.records
+            report.rows_rejected += result.bad_records
+            if result.accepted is not None and result.accepted.num_rows:
+                rows = pc.add(result.accepted.column("__rec"), offset)
+                accepted = result.accepted.drop_columns(["__rec"]).append_column("__row", rows)
+                if sink is not None:
+                    sink.write(accepted)
+            for j, values in result.unique_values.items():
+                uniques.add(j, values, offset)
+            records_done += result.records
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="lz-validate") as pool:
+            for item in items:
+                if isinstance(item, Unterminated):
+                    while pending:
+                        merge(pending.popleft().result())
+                    self._unterminated(report, row_base + records_done + 1)
+                    return
+                pending.append(pool.submit(self._check_block, item.data, alignment))
+                while len(pending) > IN_FLIGHT:
+                    merge(pending.popleft().result())
+            while pending:
+                merge(pending.popleft().result())
+
+    def _add(self, report: Report, errors: list[CellError], count: int | None = None) -> None:
+        report.error_count += len(errors) if count is None else count
+        room = self.error_cap - len(report.errors)
+        if room > 0:
+            report.errors.extend(errors[:room])
+        if (count if count is not None else len(errors)) > max(room, 0):
+            report.errors_truncated = True
+
+    def _unterminated(self, report: Report, row: int) -> Report:
+        report.fatal = (
+            f"row {row}: a quoted cell never closes (or one record is larger than the limit); "
+            "check the quoting"
+        )
+        self._add(report, [CellError.make(row, None, None, None, SOURCE_ERROR, report.fatal)])
+        return report
+
+    def _finish_unique(self, report: Report, uniques: _UniqueIndex) -> None:
+        duplicates = uniques.duplicates()
+        if not duplicates:
+            return
+        errors: list[CellError] = []
+        rows: set[int] = set()
+        for j, row, value, already_bad in duplicates:
+            spec = self.schema.fields[j]
+            if not already_bad:
+                rows.add(row)
+            errors.append(
+                CellError.make(
+                    row,
+                    uniques.column_of_field[j] + 1,
+                    spec.name,
+                    value,
+                    UNIQUE_ERROR,
+                    f"Value of '{spec.name}' already appears in an earlier row.",
+                )
+            )
+        errors.sort(key=CellError.sort_key)
+        self._add(report, errors)
+        report.duplicate_rows = sorted(rows)
+        report.rows_rejected += len(rows)
+
+    # -- one block, in a worker thread ---------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._db.cursor()
+        return cursor
+
+    def _check_block(self, data: bytes, alignment: Alignment) -> BlockResult:
+        data, encoding_bad = _repair_encoding(data)
+        ncols = alignment.column_count
+        names = [f"c{i}" for i in range(ncols)]
+        invalid: list[tuple[int, int, str]] = []
+
+        def on_invalid(row: Any) -> str:
+            invalid.append((row.number, row.actual_columns, row.text))
+            return "skip"
+
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        records = table.num_rows + len(invalid)
+        skipped = np.array(sorted(n - 1 for n, _, _ in invalid), dtype=np.int64)
+        rec = np.delete(np.arange(records, dtype=np.int64), skipped)
+        table = table.append_column("__rec", pa.array(rec + 1))
+
+        errors: list[CellError] = []
+        bad = set(encoding_bad)
+        for number, actual, text in invalid:
+            bad.add(number)
+            if number in encoding_bad:
+                continue
+            errors.extend(self._structure_errors(number, actual, text, alignment))
+        for number in sorted(encoding_bad):
+            errors.append(
+                CellError.make(
+                    number, None, None, None, ENCODING_ERROR,
+                    "The row is not valid UTF-8 (invalid bytes were replaced): save the file "
+                    "as UTF-8.",
+                )
+            )  # fmt: skip
+
+        column_of_field = _column_of_field(alignment, len(self.schema.fields))
+        cursor = self._cursor()
+        cursor.register("blk", table)
+        try:
+            query = block_query(self.schema, column_of_field, "blk")
+            checked: pa.Table = cursor.sql(query).to_arrow_table()
+        finally:
+            cursor.unregister("blk")
+        fault_columns = [f"e{j}" for j in range(len(self.schema.fields))]
+        any_fault = pc.or_(
+            _any_nonzero(checked, fault_columns), pc.fill_null(checked.column("blank"), False)
+        )
+        faulty = checked.filter(any_fault)
+        for row in faulty.to_pylist():
+            number = row["__rec"]
+            if number in encoding_bad:
+                continue
+            bad.add(number)
+            if row["blank"]:
+                errors.append(CellError.make(number, None, None, None, BLANK_ROW, "Row is blank."))
+                continue
+            for j, spec in enumerate(self.schema.fields):
+                fault = Fault(row[f"e{j}"])
+                if fault is Fault.OK:
+                    continue
+                code, message = describe(spec, fault)
+                column = column_of_field[j]
+                raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
+                errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
+        error_count = len(errors)
+        errors.sort(key=CellError.sort_key)
+        del errors[self.error_cap :]
+
+        good = checked.filter(pc.invert(any_fault))
+        if encoding_bad:
+            keep = pc.invert(pc.is_in(good.column("__rec"), pa.array(sorted(encoding_bad))))
+            good = good.filter(keep)
+        accepted = pa.table(
+            {spec.name: good.column(f"v{j}") for j, spec in enumerate(self.schema.fields)}
+            | {"__rec": good.column("__rec")}
+        )
+        # Every valid value takes part in uniqueness, also from rows bad for another
+        # reason (as Frictionless does); ``bad`` keeps such rows from being counted twice.
+        bad_flags = pa.array(np.isin(checked.column("__rec").to_numpy(), sorted(bad)))
+        unique_values = {
+            j: pa.table(
+                {"v": checked.column(f"v{j}"), "rec": checked.column("__rec"), "bad": bad_flags}
+            ).filter(pc.equal(checked.column(f"e{j}"), 0))
+            for j, spec in enumerate(self.schema.fields)
+            if spec.constraints.unique
+        }
+        return BlockResult(records, errors, error_count, len(bad), accepted, unique_values)
+
+    def _structure_errors(
+        self, number: int, actual: int, text: str, alignment: Alignment
+    ) -> list[CellError]:
+        expected = alignment.column_count
+        if actual < expected:
+            return [
+                CellError.make(
+                    number, column, self._field_name(alignment, column - 1), None, MISSING_CELL,
+                    f"Row has {actual} cells; column {column} is missing.",
+                )
+                for column in range(actual + 1, expected + 1)
+            ]  # fmt: skip
+        cells = split_record(text)
+        return [
+            CellError.make(
+                number, column, None, cells[column - 1] if column <= len(cells) else None,
+                EXTRA_CELL, f"Row has {actual} cells; only {expected} columns are expected.",
+            )
+            for column in range(expected + 1, actual + 1)
+        ]  # fmt: skip
+
+    def _field_name(self, alignment: Alignment, column: int) -> str | None:
+        j = alignment.field_of_column[column] if column < len(alignment.field_of_column) else None
+        return self.schema.fields[j].name if j is not None else None
+
+
+def _column_of_field(alignment: Alignment, field_count: int) -> list[int]:
+    columns = [0] * field_count
+    for column, j in enumerate(alignment.field_of_column):
+        if j is not None:
+            columns[j] = column
+    return columns
+
+
+def _any_nonzero(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
+    result = pc.not_equal(table.column(columns[0]), 0)
+    for name in columns[1:]:
+        result = pc.or_(result, pc.not_equal(table.column(name), 0))
+    return result
+
+
+def _index_of(rec: np.ndarray[Any, Any], number: int) -> int:
+    return int(np.searchsorted(rec, number - 1))
+
+
+def _repair_encoding(data: bytes) -> tuple[bytes, set[int]]:
+    """Replace invalid UTF-8 record by record; return the block and the bad record numbers."""
+    bad: set[int] = set()
+    while True:
+        try:
+            data.decode("utf-8")
+            return data, bad
+        except UnicodeDecodeError as exc:
+            start = data.rfind(b"\n", 0, exc.start) + 1
+            while data.count(b'"', 0, start) % 2:  # that newline was inside quotes
+                start = data.rfind(b"\n", 0, start - 1) + 1
+            length = _first_boundary(data[start:]) or len(data) - start
+            record = data[start : start + length]
+            number = _count_records(data[:start]) + 1
+            bad.add(number)
+            fixed = record.decode("utf-8", errors="replace").encode("utf-8")
+            data = data[:start] + fixed + data[start + length :]
+
+
+def _count_records(prefix: bytes) -> int:
+    if b'"' not in prefix:
+        return prefix.count(b"\n")
+    count = 0
+    position = _first_boundary(prefix)
+    while position:
+        count += 1
+        step = _first_boundary(prefix[position:])
+        position = position + step if step else 0
+    return count
+
+
+class _UniqueIndex:
+    """Values of ``unique`` fields across the whole file, in a DuckDB table that spills."""
+
+    def __init__(self, dataset: DatasetType, scratch: Path) -> None:
+        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.column_of_field: dict[int, int] = {}
+        self._db: duckdb.DuckDBPyConnection | None = None
+        if not self.fields:
+            return
+        self._db = duckdb.connect(str(scratch / "unique.duckdb"))
+        self._db.execute(f"SET memory_limit='{UNIQUE_MEMORY_LIMIT}'")
+        self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
+        self._db.execute("SET preserve_insertion_order=false")
+        for j in self.fields:
+            kind = DUCKDB_TYPES[dataset.table_schema.fields[j].type]
+            self._db.execute(f"CREATE TABLE u{j} (v {kind}, row BIGINT, bad BOOLEAN)")
+
+    def add(self, j: int, values: pa.Table, offset: int) -> None:
+        assert self._db is not None
+        self._db.register("incoming", values)
+        try:
+            self._db.execute(
+                f"INSERT INTO u{j} SELECT v, rec + ?, bad FROM incoming WHERE v IS NOT NULL",  # noqa: S608
+                [offset],
+            )
+        finally:
+            self._db.unregister("incoming")
+
+    def duplicates(self) -> list[tuple[int, int, str, bool]]:
+        """(field, row, value, row already bad) of every repeat after a value's first row."""
+        if self._db is None:
+            return []
+        found: list[tuple[int, int, str, bool]] = []
+        for j in self.fields:
+            rows = self._db.execute(
+                f"""
+                WITH repeated AS (SELECT v FROM u{j} GROUP BY v HAVING count(*) > 1)
+                SELECT u.row, CAST(u.v AS VARCHAR), u.bad FROM u{j} u JOIN repeated r ON u.v = r.v
+                QUALIFY row_number() OVER (PARTITION BY u.v ORDER BY u.row) > 1
+                ORDER BY u.row
+                """  # noqa: S608 - table names are generated, no input reaches the SQL
+            ).fetchall()
+            found.extend((j, int(row), str(value), bool(bad)) for row, value, bad in rows)
+        return found
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
