@@ -33,8 +33,11 @@ from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
+from landingzone.pipeline.job import ValidationJob
+from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
 from landingzone.ratelimit import RateLimiter
 from landingzone.settings import Settings
+from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.local import LocalObjectStore
 
 log = logging.getLogger(__name__)
@@ -114,6 +117,30 @@ class Services:
                 "original key (from backup, or the LZ_SECRET_KEY you used before)."
             )
 
+    def analytics(self) -> AnalyticsStore:
+        return AnalyticsStore(self.settings.data_dir / "analytics")
+
+    def pipeline(self, workers: int | None = None) -> PipelineRunner:
+        settings = self.settings
+        job = ValidationJob(
+            files=self.files,
+            objects=self.objects,
+            datasets=self.dataset_repo,
+            tenants=self.tenants,
+            store=self.store,
+            analytics=self.analytics(),
+            error_cap=settings.error_cap,
+        )
+        return PipelineRunner(
+            self.files,
+            job,
+            RunnerSettings(
+                workers=settings.validation_workers if workers is None else workers,
+                lease_seconds=settings.validation_lease,
+                max_attempts=settings.validation_max_attempts,
+            ),
+        )
+
     def api_context(self) -> ApiContext:
         settings = self.settings
         signer = UrlSigner(self.keys.url, settings.effective_public_url)
@@ -175,9 +202,15 @@ class Services:
         return self.admin.create_client("demo")
 
 
-def create_app(settings: Settings) -> LandingzoneApp:
-    """A fresh ASGI app for ``settings`` (the database must already be migrated)."""
-    return create_asgi_app(Services.build(settings).api_context())
+def create_app(settings: Settings, with_pipeline: bool = True) -> LandingzoneApp:
+    """A fresh ASGI app for ``settings`` (the database must already be migrated).
+
+    With ``with_pipeline`` and ``LZ_VALIDATION_WORKERS`` > 0 the app runs the
+    validation workers for as long as it is served (its lifespan).
+    """
+    services = Services.build(settings)
+    runner = services.pipeline() if with_pipeline and settings.validation_workers else None
+    return create_asgi_app(services.api_context(), runner)
 
 
 def app_from_env() -> LandingzoneApp:

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         default="https://api.productiv.com/",
         description="URI prefix accepted and stripped from requested scopes.",
     )
+    validation_workers: int = Field(
+        default=1, ge=0, description="Validation threads per serve process (0: none)."
+    )
+    validation_lease: float = Field(
+        default=60.0, gt=0, description="Seconds a claim on a file lasts without a heartbeat."
+    )
+    validation_max_attempts: int = Field(
+        default=3, ge=1, description="Attempts before a file whose worker keeps dying fails."
+    )
+    error_cap: int = Field(
+        default=1000, ge=1, description="Row errors kept per file (all are counted)."
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     demo: bool = Field(
         default=True, description="On an empty database, `serve` creates a demo tenant."

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import iterate_in_threadpool
 
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
@@ -16,6 +21,7 @@ from landingzone.domain.files import DEFAULT_PAGE
 from landingzone.domain.models import FileRecord
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
+from landingzone.validation.report import CellError
 
 router = APIRouter(prefix="/analytics/files", tags=["files"])
 # Reading a file's status needs files.read, or files.write: an uploader polls
@@ -41,7 +47,18 @@ def _time(value: Any) -> str | None:
     return iso_z(value) if value is not None else None
 
 
-def file_json(record: FileRecord) -> dict[str, Any]:
+def error_json(error: CellError) -> dict[str, Any]:
+    return {
+        "row": error.row,
+        "column": error.column,
+        "field": error.field,
+        "value": error.value,
+        "code": error.code,
+        "message": error.message,
+    }
+
+
+def file_json(record: FileRecord, errors: list[CellError] | None = None) -> dict[str, Any]:
     return {
         "id": record.id,
         "datasetType": record.dataset_name,
@@ -58,15 +75,17 @@ def file_json(record: FileRecord) -> dict[str, Any]:
         "startedAt": _time(record.started_at),
         "finishedAt": _time(record.finished_at),
         "statistics": {
-            "rowsTotal": None,
-            "rowsImported": None,
-            "rowsRejected": None,
+            "rowsTotal": record.rows_total,
+            "rowsImported": record.rows_imported,
+            "rowsRejected": record.rows_rejected,
             "bytes": record.size,
-            "durationMs": None,
+            "durationMs": record.duration_ms,
         },
-        "errorCount": 0,
-        "errorsTruncated": False,
-        "errors": [],
+        "errorCount": record.error_count,
+        # Cut when the validator kept fewer errors than it counted, or the inline
+        # list shows fewer than were kept (the export has all that were kept).
+        "errorsTruncated": record.errors_truncated or record.error_count > len(errors or []),
+        "errors": [error_json(e) for e in errors or []],
     }
 
 
@@ -98,7 +117,9 @@ async def get_file(
     request: Request,
 ) -> JSONResponse:
     principal = authorize(request, READERS)
-    return JSONResponse(file_json(context(request).files.get(principal.customer_id, file_id)))
+    files = context(request).files
+    record = files.get(principal.customer_id, file_id)
+    return JSONResponse(file_json(record, files.first_errors(record.id)))
 
 
 @router.get("", summary="Files of the caller's customer, newest first")
@@ -108,7 +129,7 @@ async def list_files(request: Request) -> JSONResponse:
     raw_limit = single_param(request, "limit")
     if raw_limit is not None and not raw_limit.isdigit():
         raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
-    page = context(request).files.list(
+    page = context(request).files.list_files(
         principal.customer_id,
         int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
         single_param(request, "status"),
@@ -118,3 +139,57 @@ async def list_files(request: Request) -> JSONResponse:
     return JSONResponse(
         {"files": [file_json(r) for r in page.items], "nextCursor": page.next_cursor}
     )
+
+
+@router.get("/{id}/errors", summary="The file's whole error report, streamed")
+async def file_errors(
+    file_id: Annotated[str, Path(alias="id")],
+    request: Request,
+) -> StreamingResponse:
+    principal = authorize(request, READERS)
+    only_params(request, {"format"})
+    fmt = single_param(request, "format") or "json"
+    if fmt not in ("json", "csv"):
+        raise BadRequest(f"Invalid format '{fmt}': use json or csv.")
+    files = context(request).files
+    record = files.get(principal.customer_id, file_id)
+    errors = files.all_errors(record.id)
+    if fmt == "csv":
+        return StreamingResponse(
+            iterate_in_threadpool(errors_csv(errors)),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{record.id}-errors.csv"'},
+        )
+    return StreamingResponse(
+        iterate_in_threadpool(errors_json(errors)), media_type="application/json"
+    )
+
+
+def errors_json(errors: Iterator[CellError]) -> Iterator[bytes]:
+    yield b"["
+    for index, error in enumerate(errors):
+        yield (b"," if index else b"") + json.dumps(error_json(error)).encode()
+    yield b"]"
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ["row", "column", "field", "value", "code", "message"]
+
+
+def spreadsheet_safe(cell: object) -> str:
+    """Text a spreadsheet shows as text: a leading formula character gets a quote."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def errors_csv(errors: Iterator[CellError]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for error in errors:
+        writer.writerow([spreadsheet_safe(v) for v in error_json(error).values()])
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from typing import Annotated
 
 import typer
 
 from landingzone.bootstrap import Services
 from landingzone.cli.admin import admin_app
-from landingzone.cli.options import JsonFlag
+from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.serve import demo_banner, prepare, run_server
+from landingzone.logs import configure_logging
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -45,6 +49,32 @@ def serve(
         typer.echo(demo_banner(settings, issued))
     typer.echo(f"landingzone listening on {settings.effective_public_url}", err=True)
     run_server(settings)
+
+
+@app.command()
+def worker(
+    threads: Annotated[
+        int | None, typer.Option(help="Validation threads (default LZ_VALIDATION_WORKERS).")
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Run validation workers only (no HTTP), until SIGTERM or Ctrl-C."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    with services() as svc:
+        count = threads if threads is not None else max(1, settings.validation_workers)
+        runner = svc.pipeline(workers=count)
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        runner.start()
+        if json:
+            emit_json({"workers": count, "pid": os.getpid()})
+        else:
+            typer.echo(f"landingzone worker: {count} validation thread(s); Ctrl-C to stop.")
+        stop.wait()
+        typer.echo("stopping: finishing the file in flight...", err=True)
+        runner.stop()
 
 
 @app.command()

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
 
 from landingzone.db.objects import ObjectRepository
-from landingzone.db.tables import files
-from landingzone.domain.models import FileRecord, FileStatus, NewObject, StoredObject
+from landingzone.db.tables import file_errors, files
+from landingzone.domain.models import (
+    FileOutcome,
+    FileRecord,
+    FileStatus,
+    NewObject,
+    StoredObject,
+)
 from landingzone.domain.ports import UploadAlreadyUsed
 from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
+from landingzone.validation.report import CellError
 
 EXPIRED_UNUSED = "upload URL expired unused: ask for a new upload URL"
 
@@ -35,6 +43,13 @@ def _file(row: Any) -> FileRecord:
         uploaded_at=as_utc_or_none(row.uploaded_at),
         started_at=as_utc_or_none(row.started_at),
         finished_at=as_utc_or_none(row.finished_at),
+        attempt=row.attempt,
+        rows_total=row.rows_total,
+        rows_imported=row.rows_imported,
+        rows_rejected=row.rows_rejected,
+        duration_ms=row.duration_ms,
+        error_count=row.error_count,
+        errors_truncated=bool(row.errors_truncated),
     )
 
 
@@ -68,7 +83,7 @@ class FileRepository:
             row = conn.execute(select(files).where(files.c.id == file_id)).first()
         return _file(row) if row else None
 
-    def list(
+    def list_files(
         self,
         customer_id: int,
         limit: int,
@@ -134,3 +149,154 @@ class FileRepository:
                 )
             )
         return int(result.rowcount)
+
+    # -- the pipeline's claims ------------------------------------------------------
+
+    def claim(self, owner: str, lease_seconds: float) -> FileRecord | None:
+        """Move the oldest uploaded Pending file to Processing under a new attempt."""
+        now = utcnow()
+        oldest = (
+            select(files.c.id)
+            .where(files.c.status == FileStatus.PENDING.value, files.c.uploaded_at.is_not(None))
+            .order_by(files.c.uploaded_at, files.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                update(files)
+                .where(files.c.id == oldest, files.c.status == FileStatus.PENDING.value)
+                .values(
+                    status=FileStatus.PROCESSING.value,
+                    attempt=files.c.attempt + 1,
+                    lease_owner=owner,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    started_at=now,
+                )
+                .returning(*files.c)
+            ).first()
+        return _file(row) if row else None
+
+    def _fenced(self, file_id: str, attempt: int) -> Any:
+        return and_(
+            files.c.id == file_id,
+            files.c.attempt == attempt,
+            files.c.status == FileStatus.PROCESSING.value,
+        )
+
+    def renew(self, file_id: str, attempt: int, lease_seconds: float) -> bool:
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(files)
+                .where(self._fenced(file_id, attempt))
+                .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+            ).rowcount
+        return bool(changed)
+
+    def complete(
+        self, file_id: str, attempt: int, outcome: FileOutcome, errors: list[CellError]
+    ) -> bool:
+        """Commit an attempt's result; False if the attempt lost its claim (fencing)."""
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(files)
+                .where(self._fenced(file_id, attempt))
+                .values(
+                    status=outcome.status.value,
+                    failure_reason=outcome.failure_reason,
+                    rows_total=outcome.rows_total,
+                    rows_imported=outcome.rows_imported,
+                    rows_rejected=outcome.rows_rejected,
+                    duration_ms=outcome.duration_ms,
+                    error_count=outcome.error_count,
+                    errors_truncated=outcome.errors_truncated,
+                    finished_at=utcnow(),
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            ).rowcount
+            if changed != 1:
+                return False
+            conn.execute(delete(file_errors).where(file_errors.c.file_id == file_id))
+            if errors:
+                conn.execute(
+                    insert(file_errors),
+                    [
+                        {
+                            "file_id": file_id,
+                            "seq": seq,
+                            "row": e.row,
+                            "column": e.column,
+                            "field": e.field,
+                            "value": e.value,
+                            "code": e.code,
+                            "message": e.message[:1024],
+                        }
+                        for seq, e in enumerate(errors)
+                    ],
+                )
+        return True
+
+    def release(self, file_id: str, attempt: int) -> bool:
+        """Give an unfinished claim back to the queue (graceful shutdown)."""
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(files)
+                .where(self._fenced(file_id, attempt))
+                .values(status=FileStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
+            ).rowcount
+        return bool(changed)
+
+    def requeue_expired(self, max_attempts: int) -> tuple[int, int]:
+        """Return files whose lease expired to the queue, or fail them after max_attempts."""
+        now = utcnow()
+        expired = and_(
+            files.c.status == FileStatus.PROCESSING.value, files.c.lease_expires_at < now
+        )
+        with self._engine.begin() as conn:
+            failed = conn.execute(
+                update(files)
+                .where(expired, files.c.attempt >= max_attempts)
+                .values(
+                    status=FileStatus.FAILED.value,
+                    failure_reason=(
+                        f"validation did not finish in {max_attempts} attempts; "
+                        "the file may be too large or malformed"
+                    ),
+                    finished_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            ).rowcount
+            requeued = conn.execute(
+                update(files)
+                .where(expired)
+                .values(status=FileStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
+            ).rowcount
+        return int(requeued), int(failed)
+
+    def errors(self, file_id: str) -> Iterator[CellError]:
+        """The stored errors of a file, in row order, streamed."""
+        query = (
+            select(file_errors)
+            .where(file_errors.c.file_id == file_id)
+            .order_by(file_errors.c.seq)
+            .execution_options(yield_per=1000)
+        )
+        with self._engine.connect() as conn:
+            for row in conn.execute(query):
+                yield CellError(row.row, row.column, row.field, row.value, row.code, row.message)
+
+    def first_errors(self, file_id: str, limit: int) -> list[CellError]:
+        query = (
+            select(file_errors)
+            .where(file_errors.c.file_id == file_id)
+            .order_by(file_errors.c.seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [
+                CellError(row.row, row.column, row.field, row.value, row.code, row.message)
+                for row in conn.execute(query)
+            ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -124,6 +126,31 @@ files = Table(
     Column("uploaded_at", DateTime(timezone=True), nullable=True),
     Column("started_at", DateTime(timezone=True), nullable=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    # The pipeline's claim: attempt is the fencing token; a worker may commit
+    # only while the row still carries its attempt and status Processing.
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("rows_total", BigInteger, nullable=True),
+    Column("rows_imported", BigInteger, nullable=True),
+    Column("rows_rejected", BigInteger, nullable=True),
+    Column("duration_ms", BigInteger, nullable=True),
+    Column("error_count", BigInteger, nullable=False, server_default="0"),
+    Column("errors_truncated", Boolean, nullable=False, server_default=false()),
     Index("ix_files_customer_created", "customer_id", "created_at", "id"),
     Index("ix_files_status", "status"),
+)
+
+# The first errors of a validated file (up to the validator's cap), in row order.
+file_errors = Table(
+    "file_errors",
+    metadata,
+    Column("file_id", ForeignKey("files.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("row", BigInteger, nullable=False),
+    Column("column", Integer, nullable=True),
+    Column("field", String(255), nullable=True),
+    Column("value", String(255), nullable=True),
+    Column("code", String(32), nullable=False),
+    Column("message", String(1024), nullable=False),
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,9 +20,11 @@ from landingzone.domain.names import filename_problem, normalize_filename
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants
 from landingzone.errors import BadRequest, NotFound, Unprocessable
 from landingzone.timeutil import as_utc, utcnow
+from landingzone.validation.report import CellError
 
 SUPPORTED_FILE_TYPES = ("csv",)
 DEFAULT_PAGE = 50
+INLINE_ERRORS = 100
 MAX_PAGE = 1000
 
 
@@ -119,7 +122,7 @@ class FilesService:
             record = self._catalog.get(file_id) or record
         return record
 
-    def list(
+    def list_files(
         self,
         customer_id: int,
         limit: int,
@@ -138,9 +141,15 @@ class FilesService:
                 raise BadRequest(f"Invalid status '{status}': use one of {choices}.") from None
         before = decode_cursor(cursor) if cursor else None
         self._catalog.expire_unused(customer_id)
-        items = self._catalog.list(customer_id, limit + 1, wanted, dataset_type, before)
+        items = self._catalog.list_files(customer_id, limit + 1, wanted, dataset_type, before)
         next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
         return FilesPage(items=items[:limit], next_cursor=next_cursor)
+
+    def first_errors(self, file_id: str, limit: int = INLINE_ERRORS) -> list[CellError]:
+        return self._catalog.first_errors(file_id, limit)
+
+    def all_errors(self, file_id: str) -> Iterator[CellError]:
+        return self._catalog.errors(file_id)
 
     @staticmethod
     def _expired_unused(record: FileRecord) -> bool:

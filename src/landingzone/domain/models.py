@@ -112,3 +112,24 @@ class FileRecord:
     uploaded_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    attempt: int = 0
+    rows_total: int | None = None
+    rows_imported: int | None = None
+    rows_rejected: int | None = None
+    duration_ms: int | None = None
+    error_count: int = 0
+    errors_truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What a finished validation attempt commits to its file."""
+
+    status: FileStatus
+    failure_reason: str | None
+    rows_total: int
+    rows_imported: int
+    rows_rejected: int
+    duration_ms: int
+    error_count: int
+    errors_truncated: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -10,11 +11,13 @@ from landingzone.domain.models import (
     Client,
     Customer,
     DatasetTypeVersion,
+    FileOutcome,
     FileRecord,
     FileStatus,
     NewObject,
     StoredObject,
 )
+from landingzone.validation.report import CellError
 from landingzone.validation.schema import DatasetType
 
 
@@ -54,6 +57,7 @@ class ObjectCatalog(Protocol):
         self, app_pk: int, limit: int, before_id: int | None
     ) -> list[StoredObject]: ...
     def known_storage_ids(self, candidates: list[str]) -> set[str]: ...
+    def get(self, object_pk: int) -> StoredObject | None: ...
 
 
 class DatasetCatalog(Protocol):
@@ -67,7 +71,7 @@ class DatasetCatalog(Protocol):
 class FileCatalog(Protocol):
     def create(self, record: FileRecord) -> FileRecord: ...
     def get(self, file_id: str) -> FileRecord | None: ...
-    def list(
+    def list_files(
         self,
         customer_id: int,
         limit: int,
@@ -77,3 +81,12 @@ class FileCatalog(Protocol):
     ) -> list[FileRecord]: ...
     def record_upload(self, new: NewObject, file_id: str) -> StoredObject: ...
     def expire_unused(self, customer_id: int | None = None) -> int: ...
+    def claim(self, owner: str, lease_seconds: float) -> FileRecord | None: ...
+    def renew(self, file_id: str, attempt: int, lease_seconds: float) -> bool: ...
+    def complete(
+        self, file_id: str, attempt: int, outcome: FileOutcome, errors: list[CellError]
+    ) -> bool: ...
+    def release(self, file_id: str, attempt: int) -> bool: ...
+    def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
+    def errors(self, file_id: str) -> Iterator[CellError]: ...
+    def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...

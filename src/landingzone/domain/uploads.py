@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from anyio import to_thread
@@ -84,6 +84,8 @@ class UploadService:
         self._store = store
         self._signer = signer
         self.max_size = max_size
+        # Set when validation workers run in this process: an upload wakes them.
+        self.on_file_uploaded: Callable[[], None] | None = None
 
     def authorize(self, method: str, key: str, query: list[tuple[str, str]]) -> UploadTarget:
         """Check the signature and expiry of a request on ``key``; return what it may write."""
@@ -192,7 +194,10 @@ class UploadService:
         file_id = target.file_id
         try:
             if file_id is not None:
-                return await to_thread.run_sync(self._files.record_upload, new, file_id)
+                stored = await to_thread.run_sync(self._files.record_upload, new, file_id)
+                if self.on_file_uploaded is not None:
+                    self.on_file_uploaded()
+                return stored
             return await to_thread.run_sync(self._catalog.record, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)

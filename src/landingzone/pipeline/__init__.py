@@ -1,0 +1,1 @@
+"""Validating uploaded files in the background: claims, leases, fencing, the analytics sink."""

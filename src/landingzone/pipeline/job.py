@@ -1,0 +1,83 @@
+"""Validating one claimed file: read its object, validate, write Parquet, commit fenced.
+
+Order, for exactly-once results: the Parquet part of this attempt is made
+durable first, then the file row is updated only if it still carries this
+attempt (fencing). A worker whose claim was taken over finds its commit refused
+and removes its own part; a Failed file keeps no part at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from landingzone.domain.models import FileOutcome, FileRecord, FileStatus
+from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
+from landingzone.storage.analytics import AnalyticsStore
+from landingzone.storage.base import ObjectStore
+from landingzone.validation.validator import Validator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ValidationJob:
+    files: FileCatalog
+    objects: ObjectCatalog
+    datasets: DatasetCatalog
+    tenants: Tenants
+    store: ObjectStore
+    analytics: AnalyticsStore
+    error_cap: int
+    temp_dir: Path | None = None
+
+    def run(self, record: FileRecord) -> bool:
+        """Validate a claimed file; True if this attempt's result was committed."""
+        started = time.monotonic()
+        version = self.datasets.get(record.dataset_type_id)
+        stored = self.objects.get(record.object_pk) if record.object_pk is not None else None
+        customer = self.tenants.get_customer(record.customer_id)
+        if version is None or stored is None or customer is None:
+            outcome = FileOutcome(
+                FileStatus.FAILED, "the uploaded object or its dataset type is missing",
+                0, 0, 0, 0, 0, False,
+            )  # fmt: skip
+            return self.files.complete(record.id, record.attempt, outcome, [])
+        dataset = version.dataset
+        # A retry starts clean: parts of earlier attempts go.
+        self.analytics.remove_older(dataset.name, customer.name, record.id, record.attempt)
+        writer = self.analytics.writer(dataset.name, customer.name, record.id, record.attempt)
+        try:
+            with self.store.open(stored.storage_id) as source:
+                report = Validator(dataset, self.error_cap, temp_dir=self.temp_dir).validate(
+                    source, writer
+                )
+            if report.fatal:
+                writer.abort()
+            else:
+                writer.commit(report.duplicate_rows)
+        except BaseException:
+            writer.abort()
+            raise
+        outcome = FileOutcome(
+            status=FileStatus.FAILED if report.fatal else FileStatus.COMPLETED,
+            failure_reason=report.fatal,
+            rows_total=report.rows_total,
+            rows_imported=report.rows_imported,
+            rows_rejected=report.rows_rejected,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            error_count=report.error_count,
+            errors_truncated=report.errors_truncated,
+        )
+        committed = self.files.complete(record.id, record.attempt, outcome, report.errors)
+        if not committed:
+            log.warning(
+                "file %s attempt %d lost its claim; result discarded", record.id, record.attempt
+            )
+            self._drop_part(dataset.name, customer.name, record)
+        return committed
+
+    def _drop_part(self, dataset: str, customer: str, record: FileRecord) -> None:
+        self.analytics.part(dataset, customer, record.id, record.attempt).unlink(missing_ok=True)

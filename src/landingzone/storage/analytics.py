@@ -1,0 +1,114 @@
+"""The analytics store: accepted rows as Parquet, one directory per file.
+
+Layout (Hive-style, so DuckDB, Spark, Trino and Athena read it as it is):
+``<root>/{datasetType}/customer={customer}/file={id}/part-{attempt}.parquet``.
+Every name in the path comes from a validated catalog value (dataset type and
+customer names match strict patterns, file ids are UUIDs), checked again here.
+A part is written to a temp file, fsynced and renamed: readers never see a
+partial Parquet file. Each attempt writes its own part, so a worker whose claim
+was taken over cannot overwrite the part of the attempt that commits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_FILE_ID = re.compile(r"[0-9a-f-]{36}")
+ROW_COLUMN = "_row"
+_PART = re.compile(r"\.?part-(\d+)\.parquet(?:\.tmp)?")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class PartWriter:
+    """A ``RowSink`` writing one attempt's accepted rows."""
+
+    def __init__(self, final: Path) -> None:
+        self.final = final
+        self.temp = final.with_name(f".{final.name}.tmp")
+        self._writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        table = table.rename_columns(
+            [ROW_COLUMN if n == "__row" else n for n in table.column_names]
+        )
+        if self._writer is None:
+            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.temp, table.schema, compression="zstd")
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def commit(self, drop_rows: list[int]) -> Path | None:
+        """Close, drop late-found duplicate rows, and move into place; None if no rows."""
+        if self._writer is None:
+            return None
+        self._writer.close()
+        self._writer = None
+        if drop_rows:
+            kept = pq.read_table(self.temp)
+            kept = kept.filter(pc.invert(pc.is_in(kept.column(ROW_COLUMN), pa.array(drop_rows))))
+            pq.write_table(kept, self.temp, compression="zstd")
+            self.rows = kept.num_rows
+        fd = os.open(self.temp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(self.temp, self.final)
+        _fsync_dir(self.final.parent)
+        return self.final
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        with contextlib.suppress(FileNotFoundError):
+            self.temp.unlink()
+
+
+class AnalyticsStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def file_dir(self, dataset: str, customer: str, file_id: str) -> Path:
+        if not (_NAME.fullmatch(dataset) and _NAME.fullmatch(customer)):
+            raise ValueError("invalid dataset or customer name")
+        if not _FILE_ID.fullmatch(file_id):
+            raise ValueError("invalid file id")
+        return self.root / dataset / f"customer={customer}" / f"file={file_id}"
+
+    def part(self, dataset: str, customer: str, file_id: str, attempt: int) -> Path:
+        return self.file_dir(dataset, customer, file_id) / f"part-{int(attempt)}.parquet"
+
+    def writer(self, dataset: str, customer: str, file_id: str, attempt: int) -> PartWriter:
+        return PartWriter(self.part(dataset, customer, file_id, attempt))
+
+    def remove_older(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
+        """Remove the parts of attempts before ``attempt`` (a retry starts clean).
+
+        Only older attempts: a worker that lost its claim must never delete the
+        part of the attempt that replaced it.
+        """
+        directory = self.file_dir(dataset, customer, file_id)
+        if not directory.exists():
+            return
+        for path in directory.iterdir():
+            match = _PART.fullmatch(path.name)
+            if match and int(match.group(1)) < attempt:
+                path.unlink(missing_ok=True)

@@ -1,0 +1,171 @@
+"""Files through the pipeline: claim, validate, Parquet, fenced commit, retries."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import update
+
+from landingzone.db.tables import files
+from landingzone.timeutil import utcnow
+from tests.conftest import Harness
+
+HEADER = (
+    "transaction_id,created_at,amount,currency,status,payment_method,"
+    "merchant_reference,customer_id,fee,country\r\n"
+)
+
+
+def tx(i: int, amount: str = "10.50", status: str = "succeeded", ref: str = "r") -> str:
+    return f"tx{i},2025-01-0{1 + i % 9}T10:00:00Z,{amount},EUR,{status},card,{ref},c{i},0.10,FR\r\n"
+
+
+def upload(
+    harness: Harness, headers: dict[str, str], body: str, dataset: str = "transactions"
+) -> str:
+    created = harness.http.post(
+        "/analytics/files/upload",
+        json={"datasetType": dataset, "file": {"name": "x.csv", "type": "csv"}},
+        headers=headers,
+    ).json()
+    assert harness.http.put(created["uploadUrl"], content=body.encode()).status_code == 200
+    file_id: str = created["id"]
+    return file_id
+
+
+def setup(harness: Harness) -> dict[str, str]:
+    harness.services.datasets.install_shipped()
+    return harness.auth(harness.tenant("acme"))
+
+
+def parts(harness: Harness, file_id: str) -> list[Path]:
+    root = harness.services.analytics().root
+    return sorted(root.glob(f"*/customer=*/file={file_id}/*.parquet"))
+
+
+def test_a_valid_file_completes_with_statistics_and_parquet(harness: Harness) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + "".join(tx(i) for i in range(5)))
+    assert harness.services.pipeline().run_once() is True
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed"
+    assert status["statistics"]["rowsTotal"] == 5
+    assert status["statistics"]["rowsImported"] == 5
+    assert status["statistics"]["rowsRejected"] == 0
+    assert status["statistics"]["durationMs"] >= 0
+    assert status["startedAt"] and status["finishedAt"]
+    assert status["errors"] == [] and status["errorCount"] == 0
+    [part] = parts(harness, file_id)
+    assert part.parent.parent.name == "customer=acme"
+    assert part.parent.parent.parent.name == "transactions"
+    rows = duckdb.execute(
+        f"SELECT transaction_id, amount, _row FROM '{part}' ORDER BY _row"
+    ).fetchall()
+    assert rows[0] == ("tx0", 10.5, 2) and len(rows) == 5
+    assert harness.services.pipeline().run_once() is False  # nothing left
+
+
+def test_a_bad_file_fails_with_row_errors_and_no_parquet(harness: Harness) -> None:
+    headers = setup(harness)
+    body = HEADER + tx(1) + tx(2, amount="ten") + tx(3, status="lost", ref="=HYPERLINK(1)") + tx(4)
+    file_id = upload(harness, headers, body)
+    harness.services.pipeline().run_once()
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Failed"
+    assert "too many bad rows" in status["failureReason"]
+    assert status["statistics"]["rowsImported"] == 0
+    assert status["statistics"]["rowsRejected"] == 2
+    assert [(e["row"], e["field"], e["code"]) for e in status["errors"]] == [
+        (3, "amount", "type-error"),
+        (4, "status", "constraint-error"),
+    ]
+    assert parts(harness, file_id) == []
+    exported = harness.http.get(f"/analytics/files/{file_id}/errors", headers=headers)
+    assert exported.status_code == 200
+    assert [e["row"] for e in json.loads(exported.content)] == [3, 4]
+    as_csv = harness.http.get(f"/analytics/files/{file_id}/errors?format=csv", headers=headers)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(as_csv.text)))
+    assert table[0] == ["row", "column", "field", "value", "code", "message"]
+    assert table[1][:5] == ["3", "3", "amount", "ten", "type-error"]
+    bad = harness.http.get(f"/analytics/files/{file_id}/errors?format=xml", headers=headers)
+    assert bad.status_code == 400
+
+
+def test_formula_like_cells_are_escaped_in_the_csv_export(harness: Harness) -> None:
+    headers = setup(harness)
+    body = HEADER + "=1+1,2025-01-01T10:00:00Z,-5,EUR,succeeded,card,r,c,@x,FR\r\n"
+    file_id = upload(harness, headers, body)
+    harness.services.pipeline().run_once()
+    as_csv = harness.http.get(f"/analytics/files/{file_id}/errors?format=csv", headers=headers)
+    values = [row[3] for row in csv.reader(io.StringIO(as_csv.text))][1:]
+    assert values == ["'=1+1", "'@x"]
+
+
+def test_partial_import_within_max_bad_records(harness: Harness, tmp_path: Path) -> None:
+    headers = setup(harness)
+    definition = {
+        "name": "ledger",
+        "schema": {"fields": [{"name": "id", "constraints": {"unique": True}},
+                              {"name": "n", "type": "integer"}]},
+        "maxBadRecords": 5,
+    }  # fmt: skip
+    harness.services.datasets.add(json.dumps(definition))
+    body = "id,n\r\na,1\r\nb,x\r\nc,3\r\na,4\r\nd,5\r\n"
+    file_id = upload(harness, headers, body, dataset="ledger")
+    harness.services.pipeline().run_once()
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed"
+    assert status["statistics"]["rowsImported"] == 3
+    assert status["statistics"]["rowsRejected"] == 2
+    [part] = parts(harness, file_id)
+    kept = duckdb.execute(f"SELECT id, n FROM '{part}' ORDER BY _row").fetchall()
+    assert kept == [("a", 1), ("c", 3), ("d", 5)]  # the repeat of 'a' was dropped
+
+
+def test_a_worker_that_lost_its_claim_cannot_commit(harness: Harness) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + tx(1))
+    runner = harness.services.pipeline()
+    first = harness.services.files.claim("slow-worker", 60)
+    assert first is not None and first.attempt == 1
+    with harness.services.engine.begin() as conn:  # the slow worker's lease runs out
+        conn.execute(update(files).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    runner.reconcile()
+    second = harness.services.files.claim("fast-worker", 60)
+    assert second is not None and second.attempt == 2
+    job = runner._job
+    assert job.run(second) is True
+    assert job.run(first) is False  # fenced: attempt 1 is no longer the file's
+    [part] = parts(harness, file_id)
+    assert part.name == "part-2.parquet"
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed" and status["statistics"]["rowsImported"] == 1
+
+
+def test_a_file_whose_workers_keep_dying_fails_after_max_attempts(harness: Harness) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + tx(1))
+    runner = harness.services.pipeline()
+    for _ in range(runner.settings.max_attempts):
+        assert harness.services.files.claim("doomed", 60) is not None
+        with harness.services.engine.begin() as conn:
+            conn.execute(update(files).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+        runner.reconcile()
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Failed"
+    assert "did not finish in 3 attempts" in status["failureReason"]
+    assert parts(harness, file_id) == []
+
+
+def test_errors_of_another_customers_file_are_404(harness: Harness) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + tx(1, amount="x"))
+    harness.services.pipeline().run_once()
+    other = harness.auth(harness.tenant("globex"))
+    assert harness.http.get(f"/analytics/files/{file_id}/errors", headers=other).status_code == 404
