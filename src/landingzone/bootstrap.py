@@ -28,6 +28,7 @@ from landingzone.db.objects import ObjectRepository
 from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
@@ -147,11 +148,14 @@ class Services:
         tokens = TokenService(self.keys.token, settings.token_ttl)
         return ApiContext(
             access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
-            push=PushService(self.tenants, self.objects, signer, settings.upload_url_ttl),
+            push=PushService(
+                self.tenants, self.objects, self.files, signer, settings.upload_url_ttl
+            ),
             uploads=UploadService(
                 self.tenants,
                 self.objects,
                 self.files,
+                self.dataset_repo,
                 self.store,
                 signer,
                 settings.max_object_size,
@@ -166,6 +170,7 @@ class Services:
             limiter=RateLimiter(
                 settings.rate_limit_storage, settings.rate_limit, settings.rate_limit_burst
             ),
+            summary=SummaryService(self.tenants, self.dataset_repo, self.files, self.analytics()),
             readiness_checks={"database": self.ping_database, "storage": self.store.ping},
         )
 

@@ -169,3 +169,54 @@ def test_errors_of_another_customers_file_are_404(harness: Harness) -> None:
     harness.services.pipeline().run_once()
     other = harness.auth(harness.tenant("globex"))
     assert harness.http.get(f"/analytics/files/{file_id}/errors", headers=other).status_code == 404
+
+
+def test_pushes_typed_with_a_dataset_type_are_validated_like_files(harness: Harness) -> None:
+    headers = setup(harness)
+    base = "/services/push/v1/customer/apps/myAppId"
+    users = "user_id,email,name,department,status,created_date,last_login\r\n"
+    good = users + "u1,a@example.com,Ann,Ops,active,2024-01-02,2025-01-01T10:00:00Z\r\n"
+    bad = users + "u1,not-an-email,Ann,Ops,gone,2024-01-02,\r\n"
+    for name, body, kind in [("good.csv", good, "users"), ("bad.csv", bad, "users"),
+                             ("notes.txt", "anything", "other")]:  # fmt: skip
+        urls = harness.http.get(f"{base}/upload?filenames={name}&type={kind}", headers=headers)
+        assert harness.http.put(urls.json()[name], content=body.encode()).status_code == 200
+    listed = {
+        f["name"]: f["status"]
+        for f in harness.http.get(f"{base}/files", headers=headers).json()["files"]
+    }
+    assert listed == {"good.csv": "Pending", "bad.csv": "Pending", "notes.txt": "Stored"}
+    runner = harness.services.pipeline()
+    while runner.run_once():
+        pass
+    listed = {
+        f["name"]: f["status"]
+        for f in harness.http.get(f"{base}/files", headers=headers).json()["files"]
+    }
+    assert listed == {"good.csv": "Completed", "bad.csv": "Failed", "notes.txt": "Stored"}
+    files_api = harness.http.get("/analytics/files?datasetType=users", headers=headers).json()
+    assert sorted(f["file"]["name"] for f in files_api["files"]) == ["bad.csv", "good.csv"]
+
+
+def test_summary_counts_rows_per_file_and_day_with_duckdb(harness: Harness) -> None:
+    headers = setup(harness)
+    first = upload(harness, headers, HEADER + "".join(tx(i) for i in range(3)))
+    second = upload(harness, headers, HEADER + "".join(tx(i) for i in range(10, 17)))
+    failed = upload(harness, headers, HEADER + tx(1, amount="x"))
+    runner = harness.services.pipeline()
+    while runner.run_once():
+        pass
+    other = harness.auth(harness.tenant("globex"))
+    upload(harness, other, HEADER + tx(1))
+    while runner.run_once():
+        pass
+    summary = harness.http.get("/analytics/datasets/transactions/summary", headers=headers).json()
+    assert summary["totalRows"] == 10
+    assert {f["id"]: f["rows"] for f in summary["files"]} == {first: 3, second: 7}
+    assert failed not in {f["id"] for f in summary["files"]}
+    [day] = summary["days"]
+    assert day["files"] == 2 and day["rows"] == 10
+    empty = harness.http.get("/analytics/datasets/users/summary", headers=headers).json()
+    assert empty == {"datasetType": "users", "totalRows": 0, "files": [], "days": []}
+    unknown = harness.http.get("/analytics/datasets/nope/summary", headers=headers)
+    assert unknown.status_code == 404

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from landingzone import __version__
-from landingzone.api import files, health, oauth, push
+from landingzone.api import analytics, files, health, oauth, push
 from landingzone.api.asgi import LandingzoneApp
 from landingzone.api.context import ApiContext
 from landingzone.api.errors import install_error_handlers
@@ -40,6 +40,7 @@ def create_api(ctx: ApiContext, runner: PipelineRunner | None = None) -> FastAPI
     api.include_router(oauth.router)
     api.include_router(push.router)
     api.include_router(files.router)
+    api.include_router(analytics.router)
     api.include_router(health.router)
     return api
 

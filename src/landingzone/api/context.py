@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
+from landingzone.domain.analytics import SummaryService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploads import UploadService
@@ -20,6 +21,7 @@ class ApiContext:
     push: PushService
     uploads: UploadService
     files: FilesService
+    summary: SummaryService
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]

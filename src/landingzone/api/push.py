@@ -11,7 +11,7 @@ from landingzone.api.context import context
 from landingzone.api.deps import authorize
 from landingzone.api.query import only_params, single_param
 from landingzone.auth.scopes import CONNECTOR_WRITE
-from landingzone.domain.models import StoredObject
+from landingzone.domain.models import FileStatus, StoredObject
 from landingzone.domain.push import DEFAULT_PAGE
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
@@ -37,7 +37,7 @@ async def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
     return JSONResponse(urls)
 
 
-def file_json(item: StoredObject) -> dict[str, Any]:
+def file_json(item: StoredObject, status: FileStatus | None = None) -> dict[str, Any]:
     return {
         "name": item.filename,
         "type": item.type,
@@ -46,7 +46,8 @@ def file_json(item: StoredObject) -> dict[str, Any]:
         "md5": item.md5,
         "version": item.version,
         "uploadedAt": iso_z(item.uploaded_at),
-        "status": "Stored",
+        # Plain pushes are stored, not validated; a dataset-typed push has a file status.
+        "status": status.value if status else "Stored",
     }
 
 
@@ -64,5 +65,8 @@ async def list_files(app_id: AppId, request: Request) -> JSONResponse:
         single_param(request, "cursor"),
     )
     return JSONResponse(
-        {"files": [file_json(item) for item in page.items], "nextCursor": page.next_cursor}
+        {
+            "files": [file_json(item, page.statuses.get(item.id)) for item in page.items],
+            "nextCursor": page.next_cursor,
+        }
     )

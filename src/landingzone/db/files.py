@@ -132,6 +132,53 @@ class FileRepository:
 
         return self._objects.record(new, also=mark_uploaded)
 
+    def record_new_upload(self, new: NewObject, record: FileRecord) -> StoredObject:
+        """Record a push upload whose type names a dataset type, and queue it as a file."""
+
+        def add_file(conn: Connection, stored: StoredObject) -> None:
+            conn.execute(
+                insert(files).values(
+                    id=record.id,
+                    customer_id=record.customer_id,
+                    dataset_type_id=record.dataset_type_id,
+                    dataset_name=record.dataset_name,
+                    name=record.name,
+                    file_type=record.file_type,
+                    status=FileStatus.PENDING.value,
+                    upload_id=record.upload_id,
+                    url_expires_at=record.url_expires_at,
+                    created_at=record.created_at,
+                    uploaded_at=stored.uploaded_at,
+                    object_pk=stored.id,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                )
+            )
+
+        return self._objects.record(new, also=add_file)
+
+    def completed(self, customer_id: int, dataset_name: str) -> list[FileRecord]:
+        query = (
+            select(files)
+            .where(
+                files.c.customer_id == customer_id,
+                files.c.dataset_name == dataset_name,
+                files.c.status == FileStatus.COMPLETED.value,
+            )
+            .order_by(files.c.uploaded_at, files.c.id)
+        )
+        with self._engine.connect() as conn:
+            return [_file(row) for row in conn.execute(query).all()]
+
+    def statuses_for_objects(self, object_pks: list[int]) -> dict[int, FileStatus]:
+        if not object_pks:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(files.c.object_pk, files.c.status).where(files.c.object_pk.in_(object_pks))
+            ).all()
+        return {row.object_pk: FileStatus(row.status) for row in rows}
+
     def expire_unused(self, customer_id: int | None = None) -> int:
         """Fail Pending files whose upload URL expired before any upload arrived."""
         now = utcnow()

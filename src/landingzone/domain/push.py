@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from landingzone.auth.signing import UrlSigner, new_upload_ids
 from landingzone.domain.keys import PUSH_TYPES, PushKey
-from landingzone.domain.models import App, Customer, StoredObject
+from landingzone.domain.models import App, Customer, FileStatus, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
-from landingzone.domain.ports import ObjectCatalog, Tenants
+from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants
 from landingzone.errors import BadRequest, NotFound
 
 MAX_BATCH = 100
@@ -23,6 +23,8 @@ MAX_PAGE = 1000
 class FilePage:
     items: list[StoredObject]
     next_cursor: str | None
+    # Validation status of the items whose type names a dataset type.
+    statuses: dict[int, FileStatus]
 
 
 def encode_cursor(object_pk: int) -> str:
@@ -42,10 +44,16 @@ def decode_cursor(cursor: str) -> int:
 
 class PushService:
     def __init__(
-        self, tenants: Tenants, catalog: ObjectCatalog, signer: UrlSigner, url_ttl: int
+        self,
+        tenants: Tenants,
+        catalog: ObjectCatalog,
+        files: FileCatalog,
+        signer: UrlSigner,
+        url_ttl: int,
     ) -> None:
         self._tenants = tenants
         self._catalog = catalog
+        self._files = files
         self._signer = signer
         self._url_ttl = url_ttl
 
@@ -99,4 +107,6 @@ class PushService:
         _, app = self.app(customer_id, app_id)
         items = self._catalog.list_for_app(app.id, limit + 1, before)
         next_cursor = encode_cursor(items[limit - 1].id) if len(items) > limit else None
-        return FilePage(items=items[:limit], next_cursor=next_cursor)
+        page = items[:limit]
+        statuses = self._files.statuses_for_objects([item.id for item in page])
+        return FilePage(items=page, next_cursor=next_cursor, statuses=statuses)

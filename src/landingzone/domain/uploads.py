@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -21,10 +22,24 @@ from anyio import to_thread
 from landingzone.auth.signing import EXPIRES_PARAM, SIGNATURE_PARAM, UPLOAD_PARAM, UrlSigner
 from landingzone.domain.ingest import BodyTooLarge, ingest
 from landingzone.domain.keys import FilesKey, parse_files_key, parse_push_key
-from landingzone.domain.models import App, Customer, FileStatus, NewObject, StoredObject
-from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants, UploadAlreadyUsed
+from landingzone.domain.models import (
+    App,
+    Customer,
+    FileRecord,
+    FileStatus,
+    NewObject,
+    StoredObject,
+)
+from landingzone.domain.ports import (
+    DatasetCatalog,
+    FileCatalog,
+    ObjectCatalog,
+    Tenants,
+    UploadAlreadyUsed,
+)
 from landingzone.errors import S3Error, StorageFull
 from landingzone.storage.base import StagingStore, UploadInFlight
+from landingzone.timeutil import utcnow
 
 SLOW_DOWN_RETRY_AFTER = 30
 ALREADY_USED = "Request has already been used: ask for a new upload URL."
@@ -74,6 +89,7 @@ class UploadService:
         tenants: Tenants,
         catalog: ObjectCatalog,
         files: FileCatalog,
+        datasets: DatasetCatalog,
         store: StagingStore,
         signer: UrlSigner,
         max_size: int,
@@ -81,6 +97,7 @@ class UploadService:
         self._tenants = tenants
         self._catalog = catalog
         self._files = files
+        self._datasets = datasets
         self._store = store
         self._signer = signer
         self.max_size = max_size
@@ -191,14 +208,8 @@ class UploadService:
             sha256=result.sha256,
             md5=result.md5,
         )
-        file_id = target.file_id
         try:
-            if file_id is not None:
-                stored = await to_thread.run_sync(self._files.record_upload, new, file_id)
-                if self.on_file_uploaded is not None:
-                    self.on_file_uploaded()
-                return stored
-            return await to_thread.run_sync(self._catalog.record, new)
+            stored, queued = await to_thread.run_sync(self._record, target, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
             raise access_denied(ALREADY_USED) from None
@@ -206,6 +217,39 @@ class UploadService:
             # Unrecorded bytes are not acknowledged: drop them now rather than at cleanup.
             await to_thread.run_sync(self._store.delete, storage_id)
             raise
+        if queued and self.on_file_uploaded is not None:
+            self.on_file_uploaded()
+        return stored
+
+    def _record(self, target: UploadTarget, new: NewObject) -> tuple[StoredObject, bool]:
+        """Record the object; True when it also queued a file for validation."""
+        if target.file_id is not None:
+            return self._files.record_upload(new, target.file_id), True
+        version = self._datasets.latest(target.type) if target.type else None
+        if version is None:
+            return self._catalog.record(new), False
+        # A push whose type names a dataset type is validated like a Files API upload.
+        now = utcnow()
+        record = FileRecord(
+            id=str(uuid.uuid4()),
+            customer_id=target.customer.id,
+            dataset_type_id=version.id,
+            dataset_name=version.dataset.name,
+            name=target.filename,
+            file_type="csv",
+            status=FileStatus.PENDING,
+            failure_reason=None,
+            upload_id=target.upload_id,
+            url_expires_at=now,
+            object_pk=None,
+            size=None,
+            sha256=None,
+            created_at=now,
+            uploaded_at=None,
+            started_at=None,
+            finished_at=None,
+        )
+        return self._files.record_new_upload(new, record), True
 
 
 def entity_too_large(limit: int) -> S3Error:

@@ -16,6 +16,7 @@ import os
 import re
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -98,6 +99,18 @@ class AnalyticsStore:
 
     def writer(self, dataset: str, customer: str, file_id: str, attempt: int) -> PartWriter:
         return PartWriter(self.part(dataset, customer, file_id, attempt))
+
+    def row_counts(self, parts: list[Path]) -> dict[Path, int]:
+        """Rows per Parquet part, counted by DuckDB (it reads only the footers)."""
+        existing = [p for p in parts if p.exists()]
+        if not existing:
+            return {}
+        with duckdb.connect() as db:
+            rows = db.execute(
+                "SELECT filename, count(*) FROM read_parquet(?, filename = true) GROUP BY filename",
+                [[str(p) for p in existing]],
+            ).fetchall()
+        return {Path(name): int(count) for name, count in rows}
 
     def remove_older(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
         """Remove the parts of attempts before ``attempt`` (a retry starts clean).
