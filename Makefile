@@ -39,6 +39,7 @@ test: lint typecheck unit
 
 bench: dev
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.validation
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

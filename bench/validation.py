@@ -1,0 +1,226 @@
+"""Validation throughput and memory (issue 3): our validator vs DuckDB vs frictionless.
+
+.venv/bin/python -m bench.validation [--size-mib 1024] [--workdir DIR]
+
+Generates a `transactions` and an `uploadapi.data` CSV of the given size, each
+valid and with ~0.1% planted errors of every kind, then measures, each in a
+fresh child process (so peak RSS is the run's own): our validator writing the
+accepted rows to Parquet; DuckDB `read_csv` with typed columns and
+`store_rejects` over the same file; frictionless-py on a 5 MiB sample,
+extrapolated. Writes its section of bench/RESULTS.md between markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+START, END = "<!-- validation:start -->", "<!-- validation:end -->"
+TX_HEADER = (
+    "transaction_id,created_at,amount,currency,status,payment_method,"
+    "merchant_reference,customer_id,fee,country\r\n"
+)
+DATA_HEADER = "Reference,StartDate,StartTime,EndDate,EndTime\r\n"
+
+
+def tx_row(i: int, rng: random.Random, faulty: bool) -> str:
+    created = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:{i % 60:02d}:00Z"
+    row = [
+        f"tx{i:012d}", created,
+        f"{rng.randint(1, 99999) / 100:.2f}", "EUR", "succeeded", "card", f"ref {i}",
+        f"cus_{i % 9999}", "0.10", "FR",
+    ]  # fmt: skip
+    if faulty:
+        kind = i % 8
+        if kind == 0:
+            row[2] = "12,50"  # type: decimal comma
+        elif kind == 1:
+            row[3] = "eur"  # pattern
+        elif kind == 2:
+            row[4] = "lost"  # enum
+        elif kind == 3:
+            row[0] = f"tx{i - 1:012d}"  # unique
+        elif kind == 4:
+            row = row[:-1]  # missing cell
+        elif kind == 5:
+            row.append("extra")  # extra cell
+        elif kind == 6:
+            return "\r\n"  # blank row
+        else:
+            row[8] = "-1"  # minimum
+    return ",".join(row) + "\r\n"
+
+
+def data_row(i: int, rng: random.Random, faulty: bool) -> str:
+    day, month = rng.randint(1, 28), rng.randint(1, 12)
+    row = [f"User{i % 50000}", f"{day:02d}/{month:02d}/2024", f"{rng.randint(0, 23):02d}:00",
+           f"{day:02d}/{month:02d}/2024", "23:30"]  # fmt: skip
+    if faulty:
+        kind = i % 5
+        if kind == 0:
+            row[1] = "31/02/2024"  # impossible date
+        elif kind == 1:
+            row[2] = "24:00"  # time out of range
+        elif kind == 2:
+            row[0] = ""  # required
+        elif kind == 3:
+            row = row[:-1]
+        else:
+            row.append("x")
+    return ",".join(row) + "\r\n"
+
+
+def generate(path: Path, dataset: str, size: int, faulty: bool) -> int:
+    rng = random.Random(7)
+    header, make = (TX_HEADER, tx_row) if dataset == "transactions" else (DATA_HEADER, data_row)
+    rows = 0
+    with path.open("w", newline="") as out:
+        out.write(header)
+        written = len(header)
+        while written < size:
+            chunk = "".join(
+                make(rows + k, rng, faulty and (rows + k) % 1000 == 999) for k in range(10_000)
+            )
+            out.write(chunk)
+            written += len(chunk)
+            rows += 10_000
+    return rows
+
+
+def child(argv: list[str]) -> None:
+    """One measured run, in its own process: prints a JSON line."""
+    engine, dataset_name, path = argv
+    started = time.perf_counter()
+    result: dict[str, object] = {}
+    if engine == "ours":
+        from landingzone.domain.datasets import shipped_datasets
+        from landingzone.storage.analytics import PartWriter
+        from landingzone.validation.validator import Validator
+
+        dataset = {d.name: d for d in shipped_datasets()}[dataset_name]
+        writer = PartWriter(Path(path).with_suffix(".parquet"))
+        with open(path, "rb") as source:
+            report = Validator(dataset).validate(source, writer)
+        writer.commit(report.duplicate_rows)
+        Path(path).with_suffix(".parquet").unlink(missing_ok=True)
+        result = {
+            "rows": report.rows_total,
+            "errors": report.error_count,
+            "fatal": bool(report.fatal),
+        }
+    elif engine == "duckdb":
+        import duckdb
+
+        types = (
+            {"transaction_id": "VARCHAR", "created_at": "TIMESTAMPTZ", "amount": "DOUBLE",
+             "currency": "VARCHAR", "status": "VARCHAR", "payment_method": "VARCHAR",
+             "merchant_reference": "VARCHAR", "customer_id": "VARCHAR", "fee": "DOUBLE",
+             "country": "VARCHAR"}
+            if dataset_name == "transactions"
+            else {"Reference": "VARCHAR", "StartDate": "DATE", "StartTime": "TIME",
+                  "EndDate": "DATE", "EndTime": "TIME"}
+        )  # fmt: skip
+        options = (
+            ""
+            if dataset_name == "transactions"
+            else ", dateformat='%d/%m/%Y', timestampformat='%H:%M'"
+        )
+        db = duckdb.connect()
+        # Touch every typed column, or DuckDB skips the casts (a known trap).
+        columns = ", ".join(f'count("{c}")' for c in types)
+        db.execute(
+            f"SELECT count(*), {columns} FROM read_csv(?, header=true, auto_detect=false, "
+            f"columns={types!r}, store_rejects=true{options})",
+            [path],
+        ).fetchall()
+        rejects = db.execute("SELECT count(*) FROM reject_errors").fetchone()
+        result = {"errors": rejects[0] if rejects else None}
+    else:
+        import frictionless
+
+        from landingzone.domain.datasets import shipped_datasets
+
+        dataset = {d.name: d for d in shipped_datasets()}[dataset_name]
+        schema = json.loads(dataset.to_json())["schema"]
+        report = frictionless.validate(path, schema=frictionless.Schema.from_descriptor(schema),
+                                       limit_errors=10**9)  # fmt: skip
+        result = {"errors": len(report.flatten(["rowNumber"]))}
+    result["seconds"] = time.perf_counter() - started
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(engine: str, dataset: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.validation", "--child", engine, dataset, str(path)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    measured: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return measured
+
+
+def sample(path: Path, size: int) -> Path:
+    target = path.with_name(path.stem + "-sample.csv")
+    with path.open("rb") as source, target.open("wb") as out:
+        data = source.read(size)
+        out.write(data[: data.rfind(b"\n") + 1])
+    return target
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2:])
+        return
+    parser = argparse.ArgumentParser(prog="python -m bench.validation")
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    size = args.size_mib * 1024 * 1024
+    lines = [START, "", "## (c) Validation (issue 3)", ""]
+    lines.append(
+        f"`{' '.join(['.venv/bin/python', '-m', 'bench.validation', *sys.argv[1:]])}` on "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; files of {args.size_mib} MiB, "
+        "page cache warm. Goals: >= 200 MB/s valid, >= 100 MB/s with errors, peak RSS < 300 MB."
+    )
+    lines += ["", "| dataset | file | engine | MB/s | rows/s | peak RSS MB | errors |",
+              "|---|---|---|---|---|---|---|"]  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="lz-val-", dir=args.workdir) as work:
+        for dataset in ("transactions", "uploadapi.data"):
+            for faulty in (False, True):
+                path = Path(work) / f"{dataset}-{'errors' if faulty else 'valid'}.csv"
+                rows = generate(path, dataset, size, faulty)
+                megabytes = path.stat().st_size / 1e6
+                engines = ["ours", "duckdb"] + (["frictionless"] if faulty else [])
+                for engine in engines:
+                    target = sample(path, 5 * 1024 * 1024) if engine == "frictionless" else path
+                    result = measure(engine, dataset, target)
+                    scale = megabytes / (target.stat().st_size / 1e6)
+                    seconds = result["seconds"] * scale
+                    label = engine + (" (5 MiB sample, extrapolated)" if scale > 1.01 else "")
+                    lines.append(
+                        f"| {dataset} | {'0.1% errors' if faulty else 'valid'} | {label} | "
+                        f"{megabytes / seconds:.0f} | {rows / seconds:,.0f} | "
+                        f"{result['maxrss_mb']:.0f} | {result.get('errors')} |"
+                    )
+                    print(lines[-1], flush=True)
+                path.unlink()
+    lines += ["", "Ours includes writing the accepted rows as Parquet; DuckDB only reads and "
+              "casts (it gives no row numbers for constraint errors).", "", END]  # fmt: skip
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if START in text:
+        text = text[: text.index(START)] + "\n".join(lines) + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
+    RESULTS.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
