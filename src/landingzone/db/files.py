@@ -53,6 +53,31 @@ def _file(row: Any) -> FileRecord:
     )
 
 
+def _insert_file(
+    conn: Connection, record: FileRecord, uploaded: StoredObject | None = None
+) -> FileRecord:
+    values: dict[str, Any] = {
+        "id": record.id,
+        "customer_id": record.customer_id,
+        "dataset_type_id": record.dataset_type_id,
+        "dataset_name": record.dataset_name,
+        "name": record.name,
+        "file_type": record.file_type,
+        "status": record.status.value,
+        "upload_id": record.upload_id,
+        "url_expires_at": record.url_expires_at,
+        "created_at": record.created_at,
+    }
+    if uploaded is not None:
+        values.update(
+            uploaded_at=uploaded.uploaded_at,
+            object_pk=uploaded.id,
+            size=uploaded.size,
+            sha256=uploaded.sha256,
+        )
+    return _file(conn.execute(insert(files).values(**values).returning(*files.c)).one())
+
+
 class FileRepository:
     def __init__(self, engine: Engine, objects: ObjectRepository) -> None:
         self._engine = engine
@@ -60,23 +85,7 @@ class FileRepository:
 
     def create(self, record: FileRecord) -> FileRecord:
         with self._engine.begin() as conn:
-            row = conn.execute(
-                insert(files)
-                .values(
-                    id=record.id,
-                    customer_id=record.customer_id,
-                    dataset_type_id=record.dataset_type_id,
-                    dataset_name=record.dataset_name,
-                    name=record.name,
-                    file_type=record.file_type,
-                    status=record.status.value,
-                    upload_id=record.upload_id,
-                    url_expires_at=record.url_expires_at,
-                    created_at=record.created_at,
-                )
-                .returning(*files.c)
-            ).one()
-        return _file(row)
+            return _insert_file(conn, record)
 
     def get(self, file_id: str) -> FileRecord | None:
         with self._engine.connect() as conn:
@@ -136,24 +145,7 @@ class FileRepository:
         """Record a push upload whose type names a dataset type, and queue it as a file."""
 
         def add_file(conn: Connection, stored: StoredObject) -> None:
-            conn.execute(
-                insert(files).values(
-                    id=record.id,
-                    customer_id=record.customer_id,
-                    dataset_type_id=record.dataset_type_id,
-                    dataset_name=record.dataset_name,
-                    name=record.name,
-                    file_type=record.file_type,
-                    status=FileStatus.PENDING.value,
-                    upload_id=record.upload_id,
-                    url_expires_at=record.url_expires_at,
-                    created_at=record.created_at,
-                    uploaded_at=stored.uploaded_at,
-                    object_pk=stored.id,
-                    size=stored.size,
-                    sha256=stored.sha256,
-                )
-            )
+            _insert_file(conn, record, stored)
 
         return self._objects.record(new, also=add_file)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,26 +85,11 @@ class FilesService:
         customer = self._tenants.get_customer(customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
-        now = utcnow()
-        record = FileRecord(
-            id=str(uuid.uuid4()),
-            customer_id=customer_id,
-            dataset_type_id=dataset.id,
-            dataset_name=dataset.dataset.name,
-            name=normalize_filename(name),
-            file_type=file_type.lower(),
-            status=FileStatus.PENDING,
-            failure_reason=None,
-            upload_id=new_upload_id(),
-            url_expires_at=(now + timedelta(seconds=self._url_ttl)).replace(microsecond=0),
-            object_pk=None,
-            size=None,
-            sha256=None,
-            created_at=now,
-            uploaded_at=None,
-            started_at=None,
-            finished_at=None,
-        )
+        expires = (utcnow() + timedelta(seconds=self._url_ttl)).replace(microsecond=0)
+        record = FileRecord.pending(
+            customer_id, dataset, normalize_filename(name), file_type.lower(), new_upload_id(),
+            expires,
+        )  # fmt: skip
         stored = self._catalog.create(record)
         key = FilesKey(customer.name, stored.id, stored.name).render()
         url = self._signer.presign_put(

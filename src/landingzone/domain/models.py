@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from landingzone.timeutil import utcnow
 from landingzone.validation.schema import DatasetType
 
 
@@ -119,6 +121,37 @@ class FileRecord:
     duration_ms: int | None = None
     error_count: int = 0
     errors_truncated: bool = False
+
+    @classmethod
+    def pending(
+        cls,
+        customer_id: int,
+        dataset: DatasetTypeVersion,
+        name: str,
+        file_type: str,
+        upload_id: str,
+        url_expires_at: datetime,
+    ) -> FileRecord:
+        """A new file, queued for validation once its upload is recorded."""
+        return cls(
+            id=str(uuid.uuid4()),
+            customer_id=customer_id,
+            dataset_type_id=dataset.id,
+            dataset_name=dataset.dataset.name,
+            name=name,
+            file_type=file_type,
+            status=FileStatus.PENDING,
+            failure_reason=None,
+            upload_id=upload_id,
+            url_expires_at=url_expires_at,
+            object_pk=None,
+            size=None,
+            sha256=None,
+            created_at=utcnow(),
+            uploaded_at=None,
+            started_at=None,
+            finished_at=None,
+        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -229,25 +228,8 @@ class UploadService:
         if version is None:
             return self._catalog.record(new), False
         # A push whose type names a dataset type is validated like a Files API upload.
-        now = utcnow()
-        record = FileRecord(
-            id=str(uuid.uuid4()),
-            customer_id=target.customer.id,
-            dataset_type_id=version.id,
-            dataset_name=version.dataset.name,
-            name=target.filename,
-            file_type="csv",
-            status=FileStatus.PENDING,
-            failure_reason=None,
-            upload_id=target.upload_id,
-            url_expires_at=now,
-            object_pk=None,
-            size=None,
-            sha256=None,
-            created_at=now,
-            uploaded_at=None,
-            started_at=None,
-            finished_at=None,
+        record = FileRecord.pending(
+            target.customer.id, version, target.filename, "csv", target.upload_id, utcnow()
         )
         return self._files.record_new_upload(new, record), True
 

@@ -21,18 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from landingzone.storage.durable import fsync_dir, fsync_path
+
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _FILE_ID = re.compile(r"[0-9a-f-]{36}")
 ROW_COLUMN = "_row"
 _PART = re.compile(r"\.?part-(\d+)\.parquet(?:\.tmp)?")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class PartWriter:
@@ -65,13 +59,9 @@ class PartWriter:
             kept = kept.filter(pc.invert(pc.is_in(kept.column(ROW_COLUMN), pa.array(drop_rows))))
             pq.write_table(kept, self.temp, compression="zstd")
             self.rows = kept.num_rows
-        fd = os.open(self.temp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(self.temp)
         os.rename(self.temp, self.final)
-        _fsync_dir(self.final.parent)
+        fsync_dir(self.final.parent)
         return self.final
 
     def abort(self) -> None:

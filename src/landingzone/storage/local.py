@@ -26,6 +26,7 @@ from typing import BinaryIO
 
 from landingzone.errors import StorageFull
 from landingzone.storage.base import UploadInFlight
+from landingzone.storage.durable import fsync_dir
 
 _STORAGE_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -52,14 +53,6 @@ def _load_sync_file_range() -> Callable[[int], None] | None:
 
 
 start_writeback = _load_sync_file_range()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _raise_if_full(exc: OSError) -> None:
@@ -110,8 +103,8 @@ class LocalStagedUpload:
             os.fsync(self._fd)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.rename(self._path, target)
-            _fsync_dir(target.parent)
-            _fsync_dir(self._path.parent)
+            fsync_dir(target.parent)
+            fsync_dir(self._path.parent)
         except OSError as exc:
             self.abort()
             _raise_if_full(exc)
