@@ -41,7 +41,7 @@ def tx_row(i: int, rng: random.Random, faulty: bool) -> str:
     if faulty:
         kind = i % 8
         if kind == 0:
-            row[2] = "12,50"  # type: decimal comma
+            row[2] = "12,50"  # wrong type: a decimal comma
         elif kind == 1:
             row[3] = "eur"  # pattern
         elif kind == 2:

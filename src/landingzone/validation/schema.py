@@ -5,16 +5,20 @@ field and the problem (``schema.fields[2] (amount): constraints.minimum: ...``).
 Supported, with the semantics documented in docs/datasets.md: field types
 string, integer, number, boolean, date, time, datetime, year; ``format`` as a
 strptime pattern for date/time/datetime; constraints required, unique, enum,
-pattern, minimum, maximum, minLength, maxLength; ``missingValues``.
+pattern (RE2 syntax, as DuckDB runs it), minimum, maximum, minLength, maxLength;
+``missingValues``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import threading
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "time", "datetime", "year"]
@@ -51,10 +55,9 @@ class Constraints(BaseModel):
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
+            problem = re2_error(value)
+            if problem is not None:
+                raise ValueError(f"not a valid regular expression (RE2 syntax): {problem}")
         return value
 
     @field_validator("enum")
@@ -95,11 +98,72 @@ class FieldSpec(BaseModel):
             self.constraints.minimum is not None or self.constraints.maximum is not None
         ):
             raise ValueError("minimum and maximum do not apply to boolean fields")
+        unreadable = unreadable_constraint_values(self)
+        if unreadable:
+            raise ValueError("; ".join(unreadable))
         return self
 
     @property
     def strptime_format(self) -> str:
         return DEFAULT_FORMATS[self.type] if self.format == "default" else self.format
+
+
+_checker_lock = threading.Lock()
+_checkers: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _checker() -> duckdb.DuckDBPyConnection:
+    """DuckDB, to check patterns and constraint values as the validator will read them.
+
+    One per process (a forked worker does not use its parent's); hold ``_checker_lock``.
+    """
+    connection = _checkers.get(os.getpid())
+    if connection is None:
+        connection = _checkers[os.getpid()] = duckdb.connect()
+    return connection
+
+
+def re2_error(pattern: str) -> str | None:
+    """Why DuckDB, whose regular expressions are RE2, cannot run ``pattern``; None if it can.
+
+    Python's ``re`` is no judge: it accepts lookarounds and backreferences, which
+    RE2 refuses, and would let a dataset type through that fails every file.
+    """
+    with _checker_lock:
+        try:
+            _checker().execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
+        except duckdb.Error as exc:
+            return str(exc).removeprefix("Invalid Input Error: ")
+    return None
+
+
+def unreadable_constraint_values(spec: FieldSpec) -> list[str]:
+    """The ``minimum``, ``maximum`` and ``enum`` values that are not of the field's type.
+
+    Read as the cells are (``sql.typed``): a bound that cannot be read would turn
+    its check off without a word, an unreadable enum member the whole enum.
+    """
+    from landingzone.validation import sql  # sql imports this module
+
+    c = spec.constraints
+    bounds = (("minimum", c.minimum), ("maximum", c.maximum))
+    values = [(name, v) for name, v in bounds if v is not None]
+    values += [("enum", v) for v in c.enum or []]
+    if spec.type == "string" or not values:
+        return []
+    texts = [sql.scalar_text(v) for _, v in values]
+    # The values enter the SQL through literal(), which escapes them.
+    checks = ", ".join(f"({sql.typed(spec, sql.literal(t))}) IS NULL" for t in texts)
+    with _checker_lock:
+        unreadable = _checker().execute(f"SELECT {checks}").fetchone() or ()
+    shape = (
+        spec.type if spec.type not in TEMPORAL else f"{spec.type} in format {spec.strptime_format}"
+    )
+    return [
+        f"constraints.{name}: '{text}' is not a valid {shape}"
+        for (name, _), text, bad in zip(values, texts, unreadable, strict=True)
+        if bad
+    ]
 
 
 def check_strptime(pattern: str) -> None:
@@ -109,6 +173,12 @@ def check_strptime(pattern: str) -> None:
     unknown = sorted({d for d in directives if d not in STRPTIME_DIRECTIVES})
     if unknown:
         raise ValueError(f"format '{pattern}' uses unsupported directive(s) %{', %'.join(unknown)}")
+    with _checker_lock:  # DuckDB's own reading, e.g. of a lone "%" at the end
+        try:
+            _checker().execute("SELECT try_strptime('', ?)", [pattern]).fetchall()
+        except duckdb.Error as exc:
+            message = str(exc).removeprefix("Invalid Input Error: ")
+            raise ValueError(f"format '{pattern}' is not usable: {message}") from None
 
 
 class TableSchema(BaseModel):

@@ -4,11 +4,12 @@ For every field the query yields ``e<j>``, an error kind (0 = fine), and ``v<j>`
 the typed value (NULL when missing or invalid). Semantics, documented in
 docs/datasets.md: a missing value (one of ``missingValues``) passes every check
 but ``required``; types are checked before constraints; ``pattern`` must match
-the whole value.
+the whole value; a row is blank when every cell is empty or a missing value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from enum import IntEnum
 
@@ -17,6 +18,22 @@ from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
 INTEGER_RE = "[+-]?[0-9]+"
 NUMBER_RE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 YEAR_RE = "[0-9]{4}"
+# What each strptime directive may match, checked before DuckDB's strptime, which
+# would read %Y from "24" (year 24) and skip whitespace around the value.
+DIRECTIVE_RE = {
+    "Y": "[0-9]{4}",
+    "y": "[0-9]{2}",
+    "m": "[0-9]{1,2}",
+    "d": "[0-9]{1,2}",
+    "H": "[0-9]{1,2}",
+    "I": "[0-9]{1,2}",
+    "M": "[0-9]{1,2}",
+    "S": "[0-9]{1,2}",
+    "j": "[0-9]{1,3}",
+    "f": "[0-9]{1,6}",
+    "%": "%",
+}
+NAME_RE = r"\S+"  # %a %A %b %B %p %z %Z: left to strptime, but no whitespace
 ISO_DATETIME_RE = (
     "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"  # date and time
     "([.][0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?"  # fraction, zone
@@ -61,6 +78,22 @@ def scalar_text(value: Scalar) -> str:
     return str(value)
 
 
+def format_regex(pattern: str) -> str:
+    """A regular expression for the shape of values of strptime ``pattern``."""
+    parts: list[str] = []
+    position = 0
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "%" and position + 1 < len(pattern):
+            directive = pattern[position + 1]
+            parts.append(DIRECTIVE_RE.get(directive, NAME_RE))
+            position += 2
+        else:
+            parts.append(re.escape(char))
+            position += 1
+    return "".join(parts)
+
+
 def typed(spec: FieldSpec, raw: str) -> str:
     """SQL for ``raw`` (a VARCHAR expression) read as the field's type; NULL if invalid."""
     if spec.type == "string":
@@ -88,11 +121,9 @@ def typed(spec: FieldSpec, raw: str) -> str:
             f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
         )
     parsed = f"TRY_STRPTIME({raw}, {literal(spec.strptime_format)})"
-    if spec.type == "date":
-        return f"TRY_CAST({parsed} AS DATE)"
-    if spec.type == "time":
-        return f"TRY_CAST({parsed} AS TIME)"
-    return f"TRY_CAST({parsed} AS TIMESTAMPTZ)"
+    shape = literal(format_regex(spec.strptime_format))
+    kind = {"date": "DATE", "time": "TIME"}.get(spec.type, "TIMESTAMPTZ")
+    return f"CASE WHEN regexp_full_match({raw}, {shape}) THEN TRY_CAST({parsed} AS {kind}) END"
 
 
 def fault_expression(spec: FieldSpec, raw: str, missing_values: Sequence[str]) -> str:
@@ -137,7 +168,8 @@ def block_query(schema: TableSchema, column_of_field: list[int], table: str) -> 
         )
         parts.append(f"({fault_expression(spec, raw, schema.missing_values)})::UTINYINT AS e{j}")
         parts.append(f"CASE WHEN {missing} THEN NULL ELSE {typed(spec, raw)} END AS v{j}")
-    all_blank = " AND ".join(f"{raw} = ''" for raw in raws)
+    empty = literal_list(["", *schema.missing_values])
+    all_blank = " AND ".join(f"{raw} IN ({empty})" for raw in raws)
     parts.append(f"({all_blank}) AS blank")
     # Every value from the schema enters the SQL through literal(), which escapes it.
     return f"SELECT {', '.join(parts)} FROM {table}"  # noqa: S608

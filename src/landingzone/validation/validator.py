@@ -323,13 +323,16 @@ class Validator:
             {spec.name: good.column(f"v{j}") for j, spec in enumerate(self.schema.fields)}
             | {"__rec": good.column("__rec")}
         )
-        # Every valid value takes part in uniqueness, also from rows bad for another
-        # reason (as Frictionless does); ``bad`` keeps such rows from being counted twice.
+        # Every value of the right type takes part in uniqueness (``v`` is NULL for the
+        # others), also from rows bad for another reason and when it breaks another
+        # constraint, as Frictionless does; but not from blank rows. ``bad`` keeps rows
+        # from being counted twice.
         bad_flags = pa.array(np.isin(checked.column("__rec").to_numpy(), sorted(bad)))
+        not_blank = pc.invert(pc.fill_null(checked.column("blank"), False))
         unique_values = {
             j: pa.table(
                 {"v": checked.column(f"v{j}"), "rec": checked.column("__rec"), "bad": bad_flags}
-            ).filter(pc.equal(checked.column(f"e{j}"), 0))
+            ).filter(not_blank)
             for j, spec in enumerate(self.schema.fields)
             if spec.constraints.unique
         }
@@ -339,6 +342,11 @@ class Validator:
         self, number: int, actual: int, text: str, alignment: Alignment
     ) -> list[CellError]:
         expected = alignment.column_count
+        cells = split_record(text)
+        empty = {"", *self.schema.missing_values}
+        if all(cell in empty for cell in cells):
+            # Blank whatever its number of cells (",," for four columns), as Frictionless.
+            return [CellError.make(number, None, None, None, BLANK_ROW, "Row is blank.")]
         if actual < expected:
             return [
                 CellError.make(
@@ -347,7 +355,6 @@ class Validator:
                 )
                 for column in range(actual + 1, expected + 1)
             ]  # fmt: skip
-        cells = split_record(text)
         return [
             CellError.make(
                 number, column, None, cells[column - 1] if column <= len(cells) else None,
