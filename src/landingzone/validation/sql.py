@@ -126,11 +126,13 @@ def typed(spec: FieldSpec, raw: str) -> str:
     return f"CASE WHEN regexp_full_match({raw}, {shape}) THEN TRY_CAST({parsed} AS {kind}) END"
 
 
-def fault_expression(spec: FieldSpec, raw: str, missing_values: Sequence[str]) -> str:
-    """SQL yielding the first Fault of the cell, checks in the order SPEC §4 lists."""
-    value = typed(spec, raw)
+def fault_expression(spec: FieldSpec, raw: str, value: str, missing: str) -> str:
+    """SQL yielding the first Fault of the cell, checks in the order SPEC §4 lists.
+
+    ``value`` and ``missing`` name columns already computed (the typed value and
+    whether the cell holds a missing value), so the casts run once per cell.
+    """
     c = spec.constraints
-    missing = f"{raw} IN ({literal_list(missing_values)})" if missing_values else "FALSE"
     branches = [f"WHEN {missing} THEN {int(Fault.REQUIRED) if c.required else 0}"]
     if spec.type != "string":
         branches.append(f"WHEN ({value}) IS NULL THEN {int(Fault.TYPE)}")
@@ -155,8 +157,13 @@ def fault_expression(spec: FieldSpec, raw: str, missing_values: Sequence[str]) -
 
 
 def block_query(schema: TableSchema, column_of_field: list[int], table: str) -> str:
-    """One SELECT over ``table`` (columns c0..cN as VARCHAR, plus __rec)."""
-    parts = ["__rec"]
+    """One SELECT over ``table`` (columns c0..cN as VARCHAR, plus __rec).
+
+    The inner query reads each cell once (typed value ``t<j>``, missing flag
+    ``m<j>``); the outer one applies the checks to those columns.
+    """
+    inner = ["__rec"]
+    outer = ["__rec"]
     raws = []
     for j, spec in enumerate(schema.fields):
         raw = f'"c{column_of_field[j]}"'
@@ -166,13 +173,15 @@ def block_query(schema: TableSchema, column_of_field: list[int], table: str) -> 
             if schema.missing_values
             else "FALSE"
         )
-        parts.append(f"({fault_expression(spec, raw, schema.missing_values)})::UTINYINT AS e{j}")
-        parts.append(f"CASE WHEN {missing} THEN NULL ELSE {typed(spec, raw)} END AS v{j}")
+        inner += [f"{raw} AS r{j}", f"{missing} AS m{j}", f"{typed(spec, raw)} AS t{j}"]
+        fault = fault_expression(spec, f"r{j}", f"t{j}", f"m{j}")
+        outer.append(f"({fault})::UTINYINT AS e{j}")
+        outer.append(f"CASE WHEN m{j} THEN NULL ELSE t{j} END AS v{j}")
     empty = literal_list(["", *schema.missing_values])
-    all_blank = " AND ".join(f"{raw} IN ({empty})" for raw in raws)
-    parts.append(f"({all_blank}) AS blank")
+    inner.append("(" + " AND ".join(f"{raw} IN ({empty})" for raw in raws) + ") AS blank")
+    outer.append("blank")
     # Every value from the schema enters the SQL through literal(), which escapes it.
-    return f"SELECT {', '.join(parts)} FROM {table}"  # noqa: S608
+    return f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {table})"  # noqa: S608
 
 
 def describe(spec: FieldSpec, fault: Fault) -> tuple[str, str]:
