@@ -427,7 +427,9 @@ class _UniqueIndex:
         self._db: duckdb.DuckDBPyConnection | None = None
         if not self.fields:
             return
-        self._db = duckdb.connect(str(scratch / "unique.duckdb"))
+        # In memory, spilling to the scratch directory past the limit: a file-backed
+        # database would write every value to disk even when it fits in memory.
+        self._db = duckdb.connect()
         self._db.execute(f"SET memory_limit='{UNIQUE_MEMORY_LIMIT}'")
         self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
         self._db.execute("SET preserve_insertion_order=false")
