@@ -207,15 +207,9 @@ class Services:
         return self.admin.create_client("demo")
 
 
-def create_app(settings: Settings, with_pipeline: bool = True) -> LandingzoneApp:
-    """A fresh ASGI app for ``settings`` (the database must already be migrated).
-
-    With ``with_pipeline`` and ``LZ_VALIDATION_WORKERS`` > 0 the app runs the
-    validation workers for as long as it is served (its lifespan).
-    """
-    services = Services.build(settings)
-    runner = services.pipeline() if with_pipeline and settings.validation_workers else None
-    return create_asgi_app(services.api_context(), runner)
+def create_app(settings: Settings) -> LandingzoneApp:
+    """A fresh ASGI app for ``settings`` (the database must already be migrated)."""
+    return create_asgi_app(Services.build(settings).api_context())
 
 
 def app_from_env() -> LandingzoneApp:

@@ -1,16 +1,19 @@
-"""The HTTP supervisor `landingzone serve` execs into once the database is ready.
+"""The supervisor `landingzone serve` execs into once the database is ready.
 
-It imports only granian and the logging set-up, not the application: the
-supervisor just spawns and watches worker processes, so keeping FastAPI,
-SQLAlchemy and the CLI out of it keeps the server's total memory down. The
-workers build the app from the same ``LZ_*`` environment
-(``landingzone.bootstrap:app_from_env``).
+It imports only granian and the logging set-up, not the application: it
+spawns and watches the HTTP worker processes (which build the app from the same
+``LZ_*`` environment, ``landingzone.bootstrap:app_from_env``) and, unless
+``--validation-workers 0``, one ``landingzone worker`` process for the
+validation pipeline. Validation runs apart from HTTP so that its memory (pyarrow,
+DuckDB, blocks in flight) never weighs on the processes that take uploads.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 
 from landingzone.logs import configure_logging, logging_config
@@ -18,18 +21,23 @@ from landingzone.logs import configure_logging, logging_config
 APP_FACTORY = "landingzone.bootstrap:app_from_env"
 
 
-def command(host: str, port: int, workers: int, log_level: str) -> list[str]:
+def command(
+    host: str, port: int, workers: int, log_level: str, validation_workers: int
+) -> list[str]:
     return [
         sys.executable, "-m", __name__,
         "--host", host, "--port", str(port), "--workers", str(workers), "--log-level", log_level,
+        "--validation-workers", str(validation_workers),
     ]  # fmt: skip
 
 
-def exec_server(host: str, port: int, workers: int, log_level: str) -> None:
+def exec_server(
+    host: str, port: int, workers: int, log_level: str, validation_workers: int
+) -> None:
     """Replace this process (same pid, so signals and process groups still apply)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    args = command(host, port, workers, log_level)
+    args = command(host, port, workers, log_level, validation_workers)
     os.execv(args[0], args)  # noqa: S606 - our own interpreter and module
 
 
@@ -39,12 +47,33 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--validation-workers", type=int, default=0)
     args = parser.parse_args()
 
+    configure_logging(args.log_level)
+    validation = None
+    if args.validation_workers > 0:
+        validation = subprocess.Popen(
+            [sys.executable, "-m", "landingzone", "worker",
+             "--threads", str(args.validation_workers)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        serve_http(args)
+    finally:
+        if validation is not None:
+            # Stop claiming and finish the file in flight, as `landingzone worker` does.
+            validation.send_signal(signal.SIGTERM)
+            try:
+                validation.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                validation.kill()
+
+
+def serve_http(args: argparse.Namespace) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
-    configure_logging(args.log_level)
     Server(
         APP_FACTORY,
         address=args.host,

@@ -52,4 +52,10 @@ def run_server(settings: Settings) -> None:
     os.environ["LZ_HOST"] = settings.host
     os.environ["LZ_PORT"] = str(settings.port)
     os.environ["LZ_DATA_DIR"] = str(settings.data_dir)
-    exec_server(settings.host, settings.port, settings.http_workers, settings.log_level)
+    exec_server(
+        settings.host,
+        settings.port,
+        settings.http_workers,
+        settings.log_level,
+        settings.validation_workers,
+    )

@@ -10,14 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from landingzone.db.tables import dataset_types
 from landingzone.domain.models import DatasetTypeVersion
 from landingzone.timeutil import as_utc, utcnow
-from landingzone.validation.schema import DatasetType, parse_dataset_type
+from landingzone.validation.schema import DatasetType, load_stored_dataset_type
 
 
 def _version(row: Any) -> DatasetTypeVersion:
     return DatasetTypeVersion(
         id=row.id,
         version=row.version,
-        dataset=parse_dataset_type(row.definition),
+        dataset=load_stored_dataset_type(row.definition),
         created_at=as_utc(row.created_at),
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from anyio import to_thread
@@ -100,8 +100,6 @@ class UploadService:
         self._store = store
         self._signer = signer
         self.max_size = max_size
-        # Set when validation workers run in this process: an upload wakes them.
-        self.on_file_uploaded: Callable[[], None] | None = None
 
     def authorize(self, method: str, key: str, query: list[tuple[str, str]]) -> UploadTarget:
         """Check the signature and expiry of a request on ``key``; return what it may write."""
@@ -208,7 +206,7 @@ class UploadService:
             md5=result.md5,
         )
         try:
-            stored, queued = await to_thread.run_sync(self._record, target, new)
+            stored = await to_thread.run_sync(self._record, target, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
             raise access_denied(ALREADY_USED) from None
@@ -216,22 +214,20 @@ class UploadService:
             # Unrecorded bytes are not acknowledged: drop them now rather than at cleanup.
             await to_thread.run_sync(self._store.delete, storage_id)
             raise
-        if queued and self.on_file_uploaded is not None:
-            self.on_file_uploaded()
         return stored
 
-    def _record(self, target: UploadTarget, new: NewObject) -> tuple[StoredObject, bool]:
-        """Record the object; True when it also queued a file for validation."""
+    def _record(self, target: UploadTarget, new: NewObject) -> StoredObject:
+        """Record the object, and queue the file for validation when it is one."""
         if target.file_id is not None:
-            return self._files.record_upload(new, target.file_id), True
+            return self._files.record_upload(new, target.file_id)
         version = self._datasets.latest(target.type) if target.type else None
         if version is None:
-            return self._catalog.record(new), False
+            return self._catalog.record(new)
         # A push whose type names a dataset type is validated like a Files API upload.
         record = FileRecord.pending(
             target.customer.id, version, target.filename, "csv", target.upload_id, utcnow()
         )
-        return self._files.record_new_upload(new, record), True
+        return self._files.record_new_upload(new, record)
 
 
 def entity_too_large(limit: int) -> S3Error:

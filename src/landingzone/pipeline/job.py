@@ -17,7 +17,6 @@ from landingzone.domain.models import FileOutcome, FileRecord, FileStatus
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
-from landingzone.validation.validator import Validator
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,8 @@ class ValidationJob:
 
     def run(self, record: FileRecord) -> bool:
         """Validate a claimed file; True if this attempt's result was committed."""
+        from landingzone.validation.validator import Validator  # pyarrow, DuckDB: only here
+
         started = time.monotonic()
         version = self.datasets.get(record.dataset_type_id)
         stored = self.objects.get(record.object_pk) if record.object_pk is not None else None

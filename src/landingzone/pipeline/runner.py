@@ -61,10 +61,6 @@ class PipelineRunner:
             thread.join(timeout)
         self._threads.clear()
 
-    def wake(self) -> None:
-        """Look for work now (an upload just landed in this process)."""
-        self._wake.set()
-
     # -- the work -----------------------------------------------------------------
 
     def reconcile(self) -> None:

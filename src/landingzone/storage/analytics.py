@@ -15,13 +15,16 @@ import contextlib
 import os
 import re
 from pathlib import Path
-
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from landingzone.storage.durable import fsync_dir, fsync_path
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+# pyarrow and DuckDB (~70 MB) are imported where they are used: the HTTP
+# workers import this module but only the validation worker writes Parquet.
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _FILE_ID = re.compile(r"[0-9a-f-]{36}")
@@ -39,6 +42,8 @@ class PartWriter:
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
+        import pyarrow.parquet as pq
+
         table = table.rename_columns(
             [ROW_COLUMN if n == "__row" else n for n in table.column_names]
         )
@@ -55,6 +60,10 @@ class PartWriter:
         self._writer.close()
         self._writer = None
         if drop_rows:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+            import pyarrow.parquet as pq
+
             kept = pq.read_table(self.temp)
             kept = kept.filter(pc.invert(pc.is_in(kept.column(ROW_COLUMN), pa.array(drop_rows))))
             pq.write_table(kept, self.temp, compression="zstd")
@@ -95,6 +104,8 @@ class AnalyticsStore:
         existing = [p for p in parts if p.exists()]
         if not existing:
             return {}
+        import duckdb
+
         with duckdb.connect() as db:
             rows = db.execute(
                 "SELECT filename, count(*) FROM read_parquet(?, filename = true) GROUP BY filename",

@@ -16,10 +16,20 @@ import os
 import re
 import threading
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import duckdb
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 FieldType = Literal["string", "integer", "number", "boolean", "date", "time", "datetime", "year"]
 DATASET_NAME = r"[a-z0-9][a-z0-9._-]{0,63}"
@@ -53,8 +63,8 @@ class Constraints(BaseModel):
 
     @field_validator("pattern")
     @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
+    def _compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not _stored(info):
             problem = re2_error(value)
             if problem is not None:
                 raise ValueError(f"not a valid regular expression (RE2 syntax): {problem}")
@@ -82,12 +92,13 @@ class FieldSpec(BaseModel):
     false_values: Annotated[list[str], Field(alias="falseValues")] = list(DEFAULT_FALSE)
 
     @model_validator(mode="after")
-    def _format_fits_type(self) -> FieldSpec:
+    def _format_fits_type(self, info: ValidationInfo) -> FieldSpec:
+        deep = not _stored(info)
         if self.type in TEMPORAL:
             if self.format == "any":
                 raise ValueError("format 'any' is not supported: give a strptime pattern")
             if self.format != "default":
-                check_strptime(self.format)
+                check_strptime(self.format, deep)
         elif self.format != "default":
             raise ValueError(f"format '{self.format}' is only allowed on date, time or datetime")
         if self.type != "string" and (
@@ -98,7 +109,7 @@ class FieldSpec(BaseModel):
             self.constraints.minimum is not None or self.constraints.maximum is not None
         ):
             raise ValueError("minimum and maximum do not apply to boolean fields")
-        unreadable = unreadable_constraint_values(self)
+        unreadable = unreadable_constraint_values(self) if deep else []
         if unreadable:
             raise ValueError("; ".join(unreadable))
         return self
@@ -108,15 +119,26 @@ class FieldSpec(BaseModel):
         return DEFAULT_FORMATS[self.type] if self.format == "default" else self.format
 
 
+def _stored(info: ValidationInfo) -> bool:
+    """A definition read back from the catalog was checked in full when it was added.
+
+    Skipping the DuckDB-backed checks then keeps them (and DuckDB) off the
+    request path: the HTTP workers read dataset types on every Files API call.
+    """
+    return bool(info.context and info.context.get("stored"))
+
+
 _checker_lock = threading.Lock()
-_checkers: dict[int, duckdb.DuckDBPyConnection] = {}
+_checkers: dict[int, DuckDBPyConnection] = {}
 
 
-def _checker() -> duckdb.DuckDBPyConnection:
+def _checker() -> DuckDBPyConnection:
     """DuckDB, to check patterns and constraint values as the validator will read them.
 
     One per process (a forked worker does not use its parent's); hold ``_checker_lock``.
     """
+    import duckdb
+
     connection = _checkers.get(os.getpid())
     if connection is None:
         connection = _checkers[os.getpid()] = duckdb.connect()
@@ -129,6 +151,8 @@ def re2_error(pattern: str) -> str | None:
     Python's ``re`` is no judge: it accepts lookarounds and backreferences, which
     RE2 refuses, and would let a dataset type through that fails every file.
     """
+    import duckdb
+
     with _checker_lock:
         try:
             _checker().execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
@@ -166,13 +190,17 @@ def unreadable_constraint_values(spec: FieldSpec) -> list[str]:
     ]
 
 
-def check_strptime(pattern: str) -> None:
+def check_strptime(pattern: str, deep: bool = True) -> None:
     directives = re.findall(r"%(.)", pattern)
     if not directives:
         raise ValueError(f"format '{pattern}' has no strptime directive such as %d or %H")
     unknown = sorted({d for d in directives if d not in STRPTIME_DIRECTIVES})
     if unknown:
         raise ValueError(f"format '{pattern}' uses unsupported directive(s) %{', %'.join(unknown)}")
+    if not deep:
+        return
+    import duckdb
+
     with _checker_lock:  # DuckDB's own reading, e.g. of a lone "%" at the end
         try:
             _checker().execute("SELECT try_strptime('', ?)", [pattern]).fetchall()
@@ -243,6 +271,11 @@ def _location(loc: tuple[int | str, ...], raw: Any) -> str:
             parts.append(str(item))
         node = child
     return ".".join(parts) or "document"
+
+
+def load_stored_dataset_type(definition: str) -> DatasetType:
+    """A definition from the catalog, checked in full when it was added."""
+    return DatasetType.model_validate_json(definition, context={"stored": True})
 
 
 def parse_dataset_type(document: str | bytes | dict[str, Any]) -> DatasetType:

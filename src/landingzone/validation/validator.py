@@ -57,7 +57,7 @@ from landingzone.validation.sql import DUCKDB_TYPES, Fault, block_query, describ
 
 WORKERS = 2
 IN_FLIGHT = 2
-UNIQUE_MEMORY_LIMIT = "64MB"
+UNIQUE_MEMORY_LIMIT = "128MB"
 CHECK_MEMORY_LIMIT = "96MB"
 
 
@@ -433,6 +433,9 @@ class _UniqueIndex:
         self._db.execute(f"SET memory_limit='{UNIQUE_MEMORY_LIMIT}'")
         self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
         self._db.execute("SET preserve_insertion_order=false")
+        # One thread: DuckDB's aggregation needs memory per thread, and this index
+        # must find duplicates among tens of millions of values within its limit.
+        self._db.execute("SET threads=1")
         for j in self.fields:
             kind = DUCKDB_TYPES[dataset.table_schema.fields[j].type]
             self._db.execute(f"CREATE TABLE u{j} (v {kind}, row BIGINT, bad BOOLEAN)")

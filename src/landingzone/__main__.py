@@ -1,0 +1,5 @@
+"""`python -m landingzone ...` is the `landingzone` command."""
+
+from landingzone.cli.main import main
+
+main()
