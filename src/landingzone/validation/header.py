@@ -65,6 +65,12 @@ def align(labels: list[str], schema: TableSchema, policy: HeaderPolicy) -> Align
     return Alignment(True, len(labels), mapping, errors, fatal)
 
 
+def _extra_label(column: int, label: str) -> CellError:
+    return CellError.make(
+        1, column, None, label, EXTRA_LABEL, f"Column {column} '{label}' is not in the schema."
+    )
+
+
 def _label_errors(labels: list[str], names: list[str], policy: HeaderPolicy) -> list[CellError]:
     errors: list[CellError] = []
     counts = Counter(labels)
@@ -87,16 +93,7 @@ def _label_errors(labels: list[str], names: list[str], policy: HeaderPolicy) -> 
     if policy is HeaderPolicy.EXACT:
         for column, label in enumerate(labels, start=1):
             if column > len(names):
-                errors.append(
-                    CellError.make(
-                        1,
-                        column,
-                        None,
-                        label,
-                        EXTRA_LABEL,
-                        f"Column {column} '{label}' is not in the schema.",
-                    )
-                )
+                errors.append(_extra_label(column, label))
             elif label.strip() and label != names[column - 1]:
                 errors.append(
                     CellError.make(
@@ -124,16 +121,7 @@ def _label_errors(labels: list[str], names: list[str], policy: HeaderPolicy) -> 
     if policy is HeaderPolicy.ANY_ORDER:
         for column, label in enumerate(labels, start=1):
             if label.strip() and label not in names:
-                errors.append(
-                    CellError.make(
-                        1,
-                        column,
-                        None,
-                        label,
-                        EXTRA_LABEL,
-                        f"Column {column} '{label}' is not in the schema.",
-                    )
-                )
+                errors.append(_extra_label(column, label))
     for name in names:
         if name not in present:
             errors.append(
