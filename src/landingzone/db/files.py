@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, delete, insert, or_, select, update
 
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.tables import file_errors, files
@@ -51,6 +51,14 @@ def _file(row: Any) -> FileRecord:
         error_count=row.error_count,
         errors_truncated=bool(row.errors_truncated),
     )
+
+
+def _errors_of(file_id: str) -> Select[Any]:
+    return select(file_errors).where(file_errors.c.file_id == file_id).order_by(file_errors.c.seq)
+
+
+def _cell_error(row: Any) -> CellError:
+    return CellError(row.row, row.column, row.field, row.value, row.code, row.message)
 
 
 def _insert_file(
@@ -317,25 +325,11 @@ class FileRepository:
 
     def errors(self, file_id: str) -> Iterator[CellError]:
         """The stored errors of a file, in row order, streamed."""
-        query = (
-            select(file_errors)
-            .where(file_errors.c.file_id == file_id)
-            .order_by(file_errors.c.seq)
-            .execution_options(yield_per=1000)
-        )
+        query = _errors_of(file_id).execution_options(yield_per=1000)
         with self._engine.connect() as conn:
             for row in conn.execute(query):
-                yield CellError(row.row, row.column, row.field, row.value, row.code, row.message)
+                yield _cell_error(row)
 
     def first_errors(self, file_id: str, limit: int) -> list[CellError]:
-        query = (
-            select(file_errors)
-            .where(file_errors.c.file_id == file_id)
-            .order_by(file_errors.c.seq)
-            .limit(limit)
-        )
         with self._engine.connect() as conn:
-            return [
-                CellError(row.row, row.column, row.field, row.value, row.code, row.message)
-                for row in conn.execute(query)
-            ]
+            return [_cell_error(row) for row in conn.execute(_errors_of(file_id).limit(limit))]
