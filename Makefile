@@ -40,6 +40,7 @@ test: lint typecheck unit
 bench: dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.validation
+	$(BIN)/python -m bench.uploadapi
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

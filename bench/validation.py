@@ -39,7 +39,7 @@ def tx_row(i: int, rng: random.Random, faulty: bool) -> str:
         f"cus_{i % 9999}", "0.10", "FR",
     ]  # fmt: skip
     if faulty:
-        kind = i % 8
+        kind = (i // 1000) % 8  # faults sit at i % 1000 == 999: cycle the kind per fault
         if kind == 0:
             row[2] = "12,50"  # wrong type: a decimal comma
         elif kind == 1:
@@ -64,7 +64,7 @@ def data_row(i: int, rng: random.Random, faulty: bool) -> str:
     row = [f"User{i % 50000}", f"{day:02d}/{month:02d}/2024", f"{rng.randint(0, 23):02d}:00",
            f"{day:02d}/{month:02d}/2024", "23:30"]  # fmt: skip
     if faulty:
-        kind = i % 5
+        kind = (i // 1000) % 5
         if kind == 0:
             row[1] = "31/02/2024"  # impossible date
         elif kind == 1:

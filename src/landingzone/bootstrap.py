@@ -25,6 +25,7 @@ from landingzone.db.engine import make_engine
 from landingzone.db.facts import FactRepository
 from landingzone.db.files import FileRepository
 from landingzone.db.objects import ObjectRepository
+from landingzone.db.submissions import SubmissionRepository
 from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService, IssuedClient
@@ -32,6 +33,7 @@ from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
+from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
 from landingzone.pipeline.job import ValidationJob
@@ -67,6 +69,7 @@ class Services:
     tenants: TenantRepository
     objects: ObjectRepository
     files: FileRepository
+    submissions: SubmissionRepository
     dataset_repo: DatasetRepository
     admin: AdminService
     datasets: DatasetService
@@ -88,6 +91,7 @@ class Services:
             tenants=tenants,
             objects=objects,
             files=FileRepository(engine, objects),
+            submissions=SubmissionRepository(engine),
             dataset_repo=dataset_repo,
             admin=AdminService(tenants, keys.pepper),
             datasets=DatasetService(dataset_repo),
@@ -132,9 +136,20 @@ class Services:
             analytics=self.analytics(),
             error_cap=settings.error_cap,
         )
+        # pyarrow, DuckDB and numpy load only where validation runs, never in HTTP workers.
+        from landingzone.pipeline.submission import SubmissionJob
+
+        submission_job = SubmissionJob(
+            submissions=self.submissions,
+            datasets=self.dataset_repo,
+            store=self.store,
+            error_cap=settings.error_cap,
+        )
         return PipelineRunner(
             self.files,
             job,
+            self.submissions,
+            submission_job,
             RunnerSettings(
                 workers=settings.validation_workers if workers is None else workers,
                 lease_seconds=settings.validation_lease,
@@ -171,6 +186,10 @@ class Services:
                 settings.rate_limit_storage, settings.rate_limit, settings.rate_limit_burst
             ),
             summary=SummaryService(self.tenants, self.dataset_repo, self.files, self.analytics()),
+            upload_api=UploadApiService(
+                self.tenants, self.submissions, self.store, self.keys.pepper
+            ),
+            upload_api_max_body=settings.upload_api_max_body,
             readiness_checks={"database": self.ping_database, "storage": self.store.ping},
         )
 
@@ -191,6 +210,7 @@ class Services:
         for start in range(0, len(candidates), 500):
             chunk = candidates[start : start + 500]
             known = self.objects.known_storage_ids(chunk)
+            known |= self.submissions.known_storage_ids(chunk)
             orphans.extend(sid for sid in chunk if sid not in known)
         for sid in orphans:
             self.store.delete(sid)

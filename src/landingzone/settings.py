@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     token_ttl: int = Field(default=3600, ge=60, description="Access token lifetime, seconds.")
     upload_url_ttl: int = Field(default=3600, ge=1, description="Signed upload URL lifetime, s.")
     max_object_size: int = Field(default=5 * GIB, ge=1, description="Largest PUT body, bytes.")
+    upload_api_max_body: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="Largest UploadData JSON body, bytes (larger is 413 before it is read).",
+    )
     rate_limit: float = Field(
         default=20.0, gt=0, description="Sustained API requests per second per client."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from landingzone import __version__
-from landingzone.api import analytics, files, health, oauth, push
+from landingzone.api import analytics, files, health, oauth, push, uploadapi
 from landingzone.api.asgi import LandingzoneApp
 from landingzone.api.context import ApiContext
 from landingzone.api.errors import install_error_handlers
@@ -24,6 +24,7 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(push.router)
     api.include_router(files.router)
     api.include_router(analytics.router)
+    api.include_router(uploadapi.router)
     api.include_router(health.router)
     return api
 

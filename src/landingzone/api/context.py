@@ -11,6 +11,7 @@ from landingzone.domain.access import AccessService
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
+from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
 from landingzone.ratelimit import RateLimiter
 
@@ -22,6 +23,8 @@ class ApiContext:
     uploads: UploadService
     files: FilesService
     summary: SummaryService
+    upload_api: UploadApiService
+    upload_api_max_body: int
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]

@@ -154,3 +154,49 @@ file_errors = Table(
     Column("code", String(32), nullable=False),
     Column("message", String(1024), nullable=False),
 )
+
+# Upload API (SPEC §5). A Name is claimed once per customer (the unique row
+# makes "exists without Overwrite" race-free); each UploadData under it is a
+# submission, and its processing token is the public id.
+submission_names = Table(
+    "submission_names",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("customer_id", "name", name="uq_submission_names_customer_name"),
+)
+
+# One UploadData call. ``id`` orders submissions of a Name: a completed one
+# replaces every earlier completed one (``replaced_by``), never a later one.
+# The CSV bodies and the computed outputs are objects in the object store.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token", String(36), nullable=False, unique=True),
+    Column("name_id", ForeignKey("submission_names.id"), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("client_id", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("data_time_zone", String(64), nullable=False),
+    Column("event_time_zone", String(64), nullable=False),
+    Column("data_storage_id", String(64), nullable=False),
+    Column("events_storage_id", String(64), nullable=True),
+    Column("feedback_storage_id", String(64), nullable=True),
+    Column("results_storage_id", String(64), nullable=True),
+    Column("failure_reason", String(1024), nullable=True),
+    Column("data_rows", BigInteger, nullable=True),
+    Column("event_rows", BigInteger, nullable=True),
+    Column("error_count", BigInteger, nullable=False, server_default="0"),
+    Column("replaced_by", String(36), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("attempt", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Index("ix_submissions_status", "status"),
+    Index("ix_submissions_name", "name_id", "id"),
+)

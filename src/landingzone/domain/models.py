@@ -166,3 +166,58 @@ class FileOutcome:
     duration_ms: int
     error_count: int
     errors_truncated: bool
+
+
+class SubmissionStatus(StrEnum):
+    """The Upload API's status words (SPEC §5), exactly as the wire spells them."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completedsuccessfully"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    token: str
+    customer_id: int
+    client_id: str
+    name: str
+    overwrite: bool
+    data_time_zone: str
+    event_time_zone: str
+    data_storage_id: str
+    events_storage_id: str | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One UploadData call and its progress."""
+
+    id: int
+    token: str
+    customer_id: int
+    client_id: str
+    name: str
+    status: SubmissionStatus
+    data_time_zone: str
+    event_time_zone: str
+    data_storage_id: str
+    events_storage_id: str | None
+    feedback_storage_id: str | None
+    results_storage_id: str | None
+    failure_reason: str | None
+    replaced_by: str | None
+    attempt: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    status: SubmissionStatus
+    feedback_storage_id: str | None
+    results_storage_id: str | None
+    failure_reason: str | None
+    data_rows: int
+    event_rows: int
+    error_count: int

@@ -15,7 +15,9 @@ from landingzone.domain.models import (
     FileRecord,
     FileStatus,
     NewObject,
+    NewSubmission,
     StoredObject,
+    Submission,
 )
 from landingzone.validation.report import CellError
 from landingzone.validation.schema import DatasetType
@@ -93,3 +95,9 @@ class FileCatalog(Protocol):
     def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
     def errors(self, file_id: str) -> Iterator[CellError]: ...
     def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...
+
+
+class SubmissionCatalog(Protocol):
+    def create(self, new: NewSubmission) -> Submission: ...
+    def get(self, token: str) -> Submission | None: ...
+    def name_exists(self, customer_id: int, name: str) -> bool: ...

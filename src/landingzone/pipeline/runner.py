@@ -1,10 +1,12 @@
-"""Worker threads that claim uploaded files and validate them, with leases and a reconciler.
+"""Worker threads that claim uploaded files and Upload API submissions, with leases.
 
-The file row is the truth (SPEC §8): a claim moves it to Processing under a new
+The row is the truth (SPEC §8): a claim moves it to Processing under a new
 attempt and a lease; a heartbeat renews the lease while the work runs; the
-reconciler returns files whose lease expired (a killed worker) to the queue,
-or fails them after ``max_attempts``. Used inside ``landingzone serve`` and
-alone by ``landingzone worker``.
+reconciler returns work whose lease expired (a killed worker) to the queue,
+or fails it after ``max_attempts``. Used inside ``landingzone serve`` and
+alone by ``landingzone worker``. Submissions are claimed before files: they
+are small and their callers poll for the answer, while a file may take
+minutes (a worker busy with a file still delays them; run more workers).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from landingzone.domain.ports import FileCatalog
 from landingzone.pipeline.job import ValidationJob
@@ -31,10 +35,29 @@ class RunnerSettings:
     max_attempts: int = 3
 
 
+class SubmissionQueue(Protocol):
+    def claim(self, owner: str, lease_seconds: float) -> Any: ...
+    def renew(self, token: str, attempt: int, lease_seconds: float) -> bool: ...
+    def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
+
+
+class SubmissionRunner(Protocol):
+    def run(self, submission: Any) -> bool: ...
+
+
 class PipelineRunner:
-    def __init__(self, files: FileCatalog, job: ValidationJob, settings: RunnerSettings) -> None:
+    def __init__(
+        self,
+        files: FileCatalog,
+        job: ValidationJob,
+        submissions: SubmissionQueue,
+        submission_job: SubmissionRunner,
+        settings: RunnerSettings,
+    ) -> None:
         self._files = files
         self._job = job
+        self._submissions = submissions
+        self._submission_job = submission_job
         self.settings = settings
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -65,6 +88,8 @@ class PipelineRunner:
 
     def reconcile(self) -> None:
         requeued, failed = self._files.requeue_expired(self.settings.max_attempts)
+        more_requeued, more_failed = self._submissions.requeue_expired(self.settings.max_attempts)
+        requeued, failed = requeued + more_requeued, failed + more_failed
         expired = self._files.expire_unused()
         if requeued or failed or expired:
             log.info(
@@ -73,30 +98,51 @@ class PipelineRunner:
             )  # fmt: skip
 
     def run_once(self) -> bool:
-        """Claim and validate one file; False when the queue is empty."""
+        """Claim and process one submission or file; False when both queues are empty."""
+        submission = self._submissions.claim(self._owner, self.settings.lease_seconds)
+        if submission is not None:
+            self._run_leased(
+                f"submission {submission.token}", submission.attempt,
+                lambda: self._submission_job.run(submission),
+                lambda: self._submissions.renew(
+                    submission.token, submission.attempt, self.settings.lease_seconds
+                ),
+            )  # fmt: skip
+            return True
         record = self._files.claim(self._owner, self.settings.lease_seconds)
         if record is None:
             return False
+        self._run_leased(
+            f"file {record.id}", record.attempt,
+            lambda: self._job.run(record),
+            lambda: self._files.renew(record.id, record.attempt, self.settings.lease_seconds),
+        )  # fmt: skip
+        return True
+
+    def _run_leased(
+        self, what: str, attempt: int, work: Callable[[], object], renew: Callable[[], bool]
+    ) -> None:
         done = threading.Event()
         heartbeat = threading.Thread(
-            target=self._heartbeat, args=(record.id, record.attempt, done), daemon=True
+            target=self._heartbeat, args=(what, attempt, renew, done), daemon=True
         )
         heartbeat.start()
         try:
-            self._job.run(record)
+            work()
         except Exception:
-            # The lease will expire and the reconciler retries the file.
-            log.exception("validating file %s attempt %d failed", record.id, record.attempt)
+            # The lease will expire and the reconciler retries the work.
+            log.exception("processing %s attempt %d failed", what, attempt)
         finally:
             done.set()
             heartbeat.join()
-        return True
 
-    def _heartbeat(self, file_id: str, attempt: int, done: threading.Event) -> None:
+    def _heartbeat(
+        self, what: str, attempt: int, renew: Callable[[], bool], done: threading.Event
+    ) -> None:
         interval = self.settings.lease_seconds / 3
         while not done.wait(interval):
-            if not self._files.renew(file_id, attempt, self.settings.lease_seconds):
-                log.warning("file %s attempt %d: claim lost", file_id, attempt)
+            if not renew():
+                log.warning("%s attempt %d: claim lost", what, attempt)
                 return
 
     def _loop(self, index: int) -> None:

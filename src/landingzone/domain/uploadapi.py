@@ -1,0 +1,234 @@
+"""The Upload API's use-cases (SPEC §5, seed 004): UploadData and GetResults.
+
+UploadData stores the CSV bodies durably, records the submission and answers
+its processing token; the validation workers process it (``pipeline/
+submission.py``). GetResults reads a submission of the caller's customer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from landingzone.auth import credentials
+from landingzone.domain.access import Principal
+from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
+from landingzone.domain.ports import SubmissionCatalog, Tenants
+from landingzone.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
+from landingzone.storage.base import ObjectStore
+
+NAME_LIMIT = 256
+DATA_KEYS = ("status", "feedback", "tableofresultids")
+WRONG_KEY = "Key does not belong to this client: send the API key issued with the client_id."
+WRONG_USERNAME = "Username is not this client's client_id: send the client_id or leave it out."
+
+
+def name_taken(name: str) -> Conflict:
+    return Conflict(
+        f"A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name."
+    )
+
+
+@dataclass(frozen=True)
+class UploadDataRequest:
+    name: str
+    data: str
+    event_data: str | None
+    username: str | None
+    key: str
+    overwrite: bool
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class ResultsAnswer:
+    """Either a small JSON value, or a stored JSON document to stream."""
+
+    value: Any = None
+    storage_id: str | None = None
+
+
+def _text(body: dict[str, Any], field: str, *, required: bool) -> str | None:
+    value = body.get(field)
+    if value is None:
+        if required:
+            raise Unprocessable(f'{field} is required: add "{field}" to the JSON body.')
+        return None
+    if not isinstance(value, str):
+        raise Unprocessable(f"{field} must be a JSON string, not {type(value).__name__}.")
+    return value
+
+
+def parse_overwrite(value: Any) -> bool:
+    """JSON booleans, or "true"/"false" in any case (the seed's example sends "false")."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise Unprocessable(
+        f'Overwrite must be true or false (a JSON boolean or the string "true"/"false"), '
+        f"not {json.dumps(value)[:40]}."
+    )
+
+
+def parse_time_zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return ZoneInfo(value.strip()).key
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unprocessable(
+            f"TimeZone '{value[:64]}' is not an IANA time zone name: send a name such as "
+            "'Europe/Paris' or 'America/New_York', or leave it out to use your account's zone."
+        ) from None
+
+
+def parse_request(raw: bytes) -> UploadDataRequest:
+    """The UploadData JSON body; Unprocessable (422) says which field is wrong and how."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Unprocessable(
+            "The body is not valid JSON: send a UTF-8 JSON object with Name, Data and Key."
+        ) from None
+    if not isinstance(body, dict):
+        raise Unprocessable("The body must be a JSON object with Name, Data and Key.")
+    key = _text(body, "Key", required=True)
+    name = _text(body, "Name", required=True)
+    data = _text(body, "Data", required=True)
+    assert key is not None and name is not None and data is not None
+    if not name.strip():
+        raise Unprocessable("Name must not be empty: it identifies the submission.")
+    if len(name) > NAME_LIMIT:
+        raise Unprocessable(f"Name is longer than {NAME_LIMIT} characters.")
+    return UploadDataRequest(
+        name=name,
+        data=data,
+        event_data=_text(body, "EventData", required=False),
+        username=_text(body, "Username", required=False),
+        key=key,
+        overwrite=parse_overwrite(body.get("Overwrite")),
+        time_zone=parse_time_zone(_text(body, "TimeZone", required=False)),
+    )
+
+
+class UploadApiService:
+    def __init__(
+        self,
+        tenants: Tenants,
+        submissions: SubmissionCatalog,
+        store: ObjectStore,
+        pepper: bytes,
+    ) -> None:
+        self._tenants = tenants
+        self._submissions = submissions
+        self._store = store
+        self._pepper = pepper
+
+    @property
+    def store(self) -> ObjectStore:
+        return self._store
+
+    def check_key(self, principal: Principal, key: str) -> None:
+        client = self._tenants.get_client(principal.client_id)
+        if client is None or not credentials.secret_matches(self._pepper, key, client.api_key_hash):
+            raise Unauthorized(WRONG_KEY)
+
+    def submit(self, principal: Principal, raw: bytes) -> str:
+        request = parse_request(raw)
+        self.check_key(principal, request.key)
+        if request.username is not None and (
+            request.username.strip().lower() != principal.client_id.lower()
+        ):
+            raise Unauthorized(WRONG_USERNAME)
+        customer = self._tenants.get_customer(principal.customer_id)
+        if customer is None:
+            raise NotFound("Unknown customer.")
+        if not request.overwrite:
+            self._refuse_taken_name(principal, request.name)
+        stored: list[str] = []
+        try:
+            stored.append(self._store.put(io.BytesIO(request.data.encode())))
+            if request.event_data is not None:
+                stored.append(self._store.put(io.BytesIO(request.event_data.encode())))
+            submission = self._submissions.create(
+                NewSubmission(
+                    token=str(uuid.uuid4()),
+                    customer_id=principal.customer_id,
+                    client_id=principal.client_id,
+                    name=request.name,
+                    overwrite=request.overwrite,
+                    data_time_zone=customer.timezone,
+                    event_time_zone=request.time_zone or customer.timezone,
+                    data_storage_id=stored[0],
+                    events_storage_id=stored[1] if len(stored) > 1 else None,
+                )
+            )
+        except BaseException:
+            for storage_id in stored:
+                self._store.delete(storage_id)
+            raise
+        return submission.token
+
+    def _refuse_taken_name(self, principal: Principal, name: str) -> None:
+        """Answer 409 before storing the bodies (the insert re-checks, race-free)."""
+        if self._submissions.name_exists(principal.customer_id, name):
+            raise name_taken(name)
+
+    def results(self, principal: Principal, token: str, data_key: str, key: str) -> ResultsAnswer:
+        self.check_key(principal, key)
+        kind = data_key.strip().lower()
+        if kind not in DATA_KEYS:
+            raise BadRequest(
+                f"Unknown dataKey '{data_key[:40]}': send one of {', '.join(DATA_KEYS)}."
+            )
+        submission = self._find(principal, token)
+        if kind == "status":
+            return ResultsAnswer(value=submission.status.value)
+        if submission.status in (SubmissionStatus.PENDING, SubmissionStatus.PROCESSING):
+            raise Conflict(
+                f"The submission is {submission.status.value}: ask for dataKey=status until it "
+                "is completedsuccessfully or failed, then for the output."
+            )
+        if kind == "feedback":
+            if submission.feedback_storage_id:
+                return ResultsAnswer(storage_id=submission.feedback_storage_id)
+            if submission.status is SubmissionStatus.FAILED:
+                reason = submission.failure_reason or "processing failed"
+                return ResultsAnswer(
+                    value=[{"dataset": None, "row": None, "column": None,
+                            "code": "processing-error", "message": reason}]
+                )  # fmt: skip
+            return ResultsAnswer(value=[])
+        if submission.status is SubmissionStatus.FAILED:
+            raise Conflict(
+                "The submission failed, so it has no results: read dataKey=feedback, fix the "
+                'data, and send it again with the same Name and "Overwrite": true.'
+            )
+        assert submission.results_storage_id is not None
+        return ResultsAnswer(storage_id=submission.results_storage_id)
+
+    def _find(self, principal: Principal, token: str) -> Submission:
+        unknown = NotFound(
+            "Unknown processing token: send the token UploadData answered for your submission."
+        )
+        try:
+            token = str(uuid.UUID(token.strip()))
+        except ValueError:
+            raise unknown from None
+        submission = self._submissions.get(token)
+        if submission is None or submission.customer_id != principal.customer_id:
+            raise unknown
+        if submission.replaced_by is not None:
+            raise NotFound(
+                f"This submission of '{submission.name}' was replaced by a later submission "
+                f"with Overwrite (token {submission.replaced_by}): read that token's results."
+            )
+        return submission

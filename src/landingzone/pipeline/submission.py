@@ -1,0 +1,225 @@
+"""Processing one claimed Upload API submission: validate, check, compute, store, commit fenced.
+
+Data and EventData go through the shared streaming validator with the
+``uploadapi.data`` and ``uploadapi.events`` dataset types; then the checks
+that span columns or files (end not before start, every event's Reference
+known). Any problem fails the submission with its feedback; otherwise the
+results table is computed (``timeline.py``). Both outputs are written to the
+object store as JSON documents before the row is committed, so a reader never
+sees a status whose output is missing; an attempt that lost its claim deletes
+what it wrote.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from landingzone.db.submissions import SubmissionRepository
+from landingzone.domain.datasets import shipped_datasets
+from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
+from landingzone.domain.ports import DatasetCatalog
+from landingzone.pipeline.timeline import Intervals, local_seconds, result_rows, to_instants
+from landingzone.storage.base import ObjectStore
+from landingzone.validation.report import Report
+from landingzone.validation.schema import DatasetType
+from landingzone.validation.validator import Validator
+
+log = logging.getLogger(__name__)
+
+DATA, EVENTS = "Data", "EventData"
+DATA_TYPE, EVENTS_TYPE = "uploadapi.data", "uploadapi.events"
+# The columns the computation reads, by position (SPEC §5's fixed column order).
+DATA_COLUMNS = ("Reference", "StartDate", "StartTime", "EndDate", "EndTime")
+EVENT_COLUMNS = (
+    "Reference", "EventStartDate", "EventStartTime", "EventEndDate", "EventEndTime",
+    "Description", "TimeReference",
+)  # fmt: skip
+END_BEFORE_START = "end-before-start"
+UNKNOWN_REFERENCE = "unknown-reference"
+TOO_MANY_ERRORS = "too-many-errors"
+UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass
+class CollectingSink:
+    """A RowSink keeping the accepted rows (a submission is at most the body limit)."""
+
+    tables: list[pa.Table] = field(default_factory=list)
+
+    def write(self, table: pa.Table) -> None:
+        self.tables.append(table)
+
+    def table(self, names: tuple[str, ...]) -> pa.Table | None:
+        if not self.tables:
+            return None
+        return pa.concat_tables(self.tables).select([*names, "__row"])
+
+
+@dataclass
+class Feedback:
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
+
+    def add_report(self, dataset: str, report: Report) -> None:
+        for error in report.errors:
+            self.entries.append(_entry(dataset, error.row, error.field, error.code, error.message))
+        self.count += max(report.error_count, len(report.errors))
+        if report.errors_truncated:
+            hidden = report.error_count - len(report.errors)
+            self.entries.append(
+                _entry(dataset, None, None, TOO_MANY_ERRORS,
+                       f"{hidden} more errors in {dataset} are not listed; fix these first.")
+            )  # fmt: skip
+        if report.fatal and not report.errors:
+            self.entries.append(_entry(dataset, None, None, "source-error", report.fatal))
+            self.count += 1
+
+    def add(self, dataset: str, row: int, column: str, code: str, message: str) -> None:
+        self.entries.append(_entry(dataset, row, column, code, message))
+        self.count += 1
+
+
+def _entry(
+    dataset: str, row: int | None, column: str | None, code: str, message: str
+) -> dict[str, Any]:
+    return {"dataset": dataset, "row": row, "column": column, "code": code, "message": message}
+
+
+class IncompatibleDatasetType(Exception):
+    """An operator changed an Upload API dataset type so that its columns no longer fit."""
+
+
+def _dataset(catalog: DatasetCatalog, name: str, columns: tuple[str, ...]) -> DatasetType:
+    """The catalog's latest version (an operator may tighten it), else the shipped one."""
+    version = catalog.latest(name)
+    if version is None:
+        return {d.name: d for d in shipped_datasets()}[name]
+    if tuple(version.dataset.table_schema.names[: len(columns)]) != columns:
+        raise IncompatibleDatasetType(
+            f"the server's dataset type {name} no longer starts with the columns "
+            f"{', '.join(columns)}: an operator must restore it"
+        )
+    return version.dataset
+
+
+@dataclass
+class SubmissionJob:
+    submissions: SubmissionRepository
+    datasets: DatasetCatalog
+    store: ObjectStore
+    error_cap: int
+
+    def run(self, submission: Submission) -> bool:
+        """Process a claimed submission; True if this attempt's result was committed."""
+        try:
+            outcome = self._process(submission)
+        except IncompatibleDatasetType as exc:
+            outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
+        committed = self.submissions.complete(submission, outcome)
+        if not committed:
+            log.warning(
+                "submission %s attempt %d lost its claim; result discarded",
+                submission.token, submission.attempt,
+            )  # fmt: skip
+            for storage_id in (outcome.feedback_storage_id, outcome.results_storage_id):
+                if storage_id:
+                    self.store.delete(storage_id)
+        return committed
+
+    def _process(self, submission: Submission) -> SubmissionOutcome:
+        feedback = Feedback()
+        data_zone = ZoneInfo(submission.data_time_zone)
+        event_zone = ZoneInfo(submission.event_time_zone)
+        data_sink, data_report = self._validate(submission.data_storage_id, DATA_TYPE, DATA_COLUMNS)
+        feedback.add_report(DATA, data_report)
+        event_sink, event_report = CollectingSink(), Report()
+        if submission.events_storage_id:
+            event_sink, event_report = self._validate(
+                submission.events_storage_id, EVENTS_TYPE, EVENT_COLUMNS
+            )
+            feedback.add_report(EVENTS, event_report)
+        data_rows, event_rows = data_report.rows_total, event_report.rows_total
+        records = self._intervals(data_sink.table(DATA_COLUMNS), lambda _: data_zone)
+        # TimeReference (SPEC §5): 0 = the Data clock, 1 = UTC, 2 = the submission's zone.
+        zones = (data_zone, UTC_ZONE, event_zone)
+        events = self._intervals(event_sink.table(EVENT_COLUMNS), lambda kind: zones[kind])
+        if not feedback.count:
+            self._check_order(DATA, records, "EndDate", feedback)
+            self._check_order(EVENTS, events, "EventEndDate", feedback)
+            self._check_references(records, events, feedback)
+        if feedback.count:
+            return SubmissionOutcome(
+                SubmissionStatus.FAILED, self._put_json(feedback.entries), None,
+                f"{feedback.count} errors: see feedback", data_rows, event_rows, feedback.count,
+            )  # fmt: skip
+        table = result_rows(submission.token, records, events, data_zone)
+        return SubmissionOutcome(
+            SubmissionStatus.COMPLETED, None, self._put_json(table), None,
+            data_rows, event_rows, 0,
+        )  # fmt: skip
+
+    def _validate(
+        self, storage_id: str, dataset_name: str, columns: tuple[str, ...]
+    ) -> tuple[CollectingSink, Report]:
+        dataset = _dataset(self.datasets, dataset_name, columns)
+        sink = CollectingSink()
+        with self.store.open(storage_id) as source:
+            report = Validator(dataset, self.error_cap).validate(source, sink)
+        return sink, report
+
+    @staticmethod
+    def _intervals(table: pa.Table | None, zone_of: Callable[[int], ZoneInfo]) -> Intervals:
+        if table is None or table.num_rows == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return Intervals(empty, pa.array([], pa.string()), empty, empty)
+        names = table.column_names
+        start = local_seconds(table.column(names[1]), table.column(names[2]))
+        end = local_seconds(table.column(names[3]), table.column(names[4]))
+        rows = np.asarray(table.column("__row").to_numpy(), dtype=np.int64)
+        if len(names) > 6:  # events: each row's zone comes from its TimeReference
+            kinds = table.column(names[6]).to_numpy()
+            starts = np.empty(len(rows), dtype=np.int64)
+            ends = np.empty(len(rows), dtype=np.int64)
+            for kind in np.unique(kinds).tolist():
+                mask = kinds == kind
+                starts[mask] = to_instants(start[mask], zone_of(int(kind)))
+                ends[mask] = to_instants(end[mask], zone_of(int(kind)))
+        else:
+            starts, ends = to_instants(start, zone_of(0)), to_instants(end, zone_of(0))
+        references = table.column(names[0]).combine_chunks()
+        return Intervals(rows, references, starts, ends)
+
+    @staticmethod
+    def _check_order(dataset: str, intervals: Intervals, column: str, feedback: Feedback) -> None:
+        for i in np.flatnonzero(intervals.ends < intervals.starts).tolist():
+            feedback.add(
+                dataset, int(intervals.rows[i]), column, END_BEFORE_START,
+                "The end is before the start: check the dates and times of this row.",
+            )  # fmt: skip
+
+    @staticmethod
+    def _check_references(records: Intervals, events: Intervals, feedback: Feedback) -> None:
+        if len(events.rows) == 0:
+            return
+        known = pc.is_in(events.references, value_set=records.references.unique())
+        for i in np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False))).tolist():
+            reference = events.references[i].as_py()
+            feedback.add(
+                EVENTS, int(events.rows[i]), "Reference", UNKNOWN_REFERENCE,
+                f"No Data row has the Reference '{reference[:100]}': every event must "
+                "belong to a record of the same submission.",
+            )  # fmt: skip
+
+    def _put_json(self, document: list[dict[str, Any]]) -> str:
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+        return self.store.put(io.BytesIO(body))
