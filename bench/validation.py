@@ -150,8 +150,12 @@ def child(argv: list[str]) -> None:
 
         dataset = {d.name: d for d in shipped_datasets()}[dataset_name]
         schema = json.loads(dataset.to_json())["schema"]
-        report = frictionless.validate(path, schema=frictionless.Schema.from_descriptor(schema),
-                                       limit_errors=10**9)  # fmt: skip
+        # trusted: frictionless otherwise refuses absolute paths ("path is not safe") and
+        # reports that as its only error.
+        with frictionless.system.use_context(trusted=True):
+            report = frictionless.validate(
+                path, schema=frictionless.Schema.from_descriptor(schema), limit_errors=10**9
+            )
         result = {"errors": len(report.flatten(["rowNumber"]))}
     result["seconds"] = time.perf_counter() - started
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,4 +1,4 @@
-"""The Upload API across real processes: serve's HTTP worker stores, its validation worker computes."""
+"""The Upload API across real processes: the HTTP worker stores, the validation worker computes."""
 
 from __future__ import annotations
 
