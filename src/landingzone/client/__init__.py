@@ -1,0 +1,94 @@
+"""The uploaders' SDK: speaks only the wire protocols (SPEC §2-§6), imports no server code.
+
+from landingzone.client import Client
+
+with Client("https://lz.example.com", CLIENT_ID, CLIENT_SECRET) as lz:
+    for result in lz.push("myAppId", [Path("a.csv"), Path("b.csv")]):
+        print(result.name, result.outcome, result.etag)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from landingzone.client.errors import (
+    AuthenticationError,
+    LandingzoneClientError,
+    NotFound,
+    PermissionDenied,
+    RetriesExhausted,
+    ServerUnreachable,
+)
+from landingzone.client.http import RetryPolicy, Session
+from landingzone.client.push import Progress, Pusher, PushResult
+
+__all__ = [
+    "AuthenticationError",
+    "Client",
+    "LandingzoneClientError",
+    "NotFound",
+    "PermissionDenied",
+    "Progress",
+    "PushResult",
+    "RetriesExhausted",
+    "RetryPolicy",
+    "ServerUnreachable",
+]
+
+
+class Client:
+    """A landingzone (or any server speaking its protocols) for one client's credentials."""
+
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str | None = None,
+        scope_uri_prefix: str = "",
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.session = Session(
+            base_url, client_id, client_secret,
+            token_url=token_url, scope_uri_prefix=scope_uri_prefix,
+            transport=transport, retry=retry, timeout=timeout,
+        )  # fmt: skip
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def push(
+        self,
+        app_id: str,
+        paths: list[Path] | list[str],
+        type: str | None = None,
+        *,
+        concurrency: int = 4,
+        progress: Progress | None = None,
+    ) -> list[PushResult]:
+        """Upload files to an app: URLs in batches of 100, ``concurrency`` PUTs at a time.
+
+        Each file is streamed from disk with its Content-MD5; connection errors,
+        429 (after its Retry-After), 5xx and SlowDown are retried with backoff,
+        and a URL refused as expired or used is replaced by a fresh one. A file
+        that still fails is reported in its result, not raised.
+        """
+        files = [Path(p) for p in paths]
+        return Pusher(self.session, concurrency).push(app_id, files, type, progress)

@@ -1,0 +1,121 @@
+"""The Push API's two steps (SPEC §3, §6): URLs in batches, then streaming PUTs in parallel."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from urllib.parse import quote
+
+from landingzone.client.errors import LandingzoneClientError, PermissionDenied
+from landingzone.client.http import Session, raise_for_answer
+
+BATCH = 100  # the most filenames one upload-URL request may carry (SPEC §3)
+BLOCK = 1024 * 1024
+# A URL refused as expired or used is replaced by a fresh one this many times.
+FRESH_URL_ATTEMPTS = 3
+
+# progress(name, bytes of this file sent so far, size of this file)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    etag: str | None
+    outcome: str  # "uploaded" or "failed"
+    error: str | None = None
+
+
+def digests(path: Path) -> tuple[str, str]:
+    """(base64 MD5 for Content-MD5, hex SHA-256), in one pass over the file."""
+    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+    with path.open("rb") as source:
+        while block := source.read(BLOCK):
+            md5.update(block)
+            sha256.update(block)
+    return base64.b64encode(md5.digest()).decode(), sha256.hexdigest()
+
+
+class Pusher:
+    def __init__(self, session: Session, concurrency: int = 4) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._session = session
+        self._concurrency = concurrency
+
+    def upload_urls(self, app_id: str, names: list[str], type_: str | None) -> dict[str, str]:
+        params: list[tuple[str, str]] = [("filenames", n) for n in names]
+        if type_:
+            params.append(("type", type_))
+        path = f"/services/push/v1/customer/apps/{quote(app_id, safe='')}/upload"
+        urls: dict[str, str] = self._session.request("GET", path, params=params).json()
+        return urls
+
+    def push(
+        self,
+        app_id: str,
+        paths: list[Path],
+        type_: str | None = None,
+        progress: Progress | None = None,
+    ) -> list[PushResult]:
+        names = [p.name for p in paths]
+        if len(set(names)) != len(names):
+            raise ValueError("two paths have the same file name; push them separately")
+        results: list[PushResult] = []
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="lz-push") as pool:
+            for start in range(0, len(paths), BATCH):
+                batch = paths[start : start + BATCH]
+                urls = self.upload_urls(app_id, [p.name for p in batch], type_)
+                jobs = [
+                    pool.submit(self._upload, app_id, p, urls[p.name], type_, progress)
+                    for p in batch
+                ]
+                results.extend(job.result() for job in jobs)
+        return results
+
+    def _upload(
+        self, app_id: str, path: Path, url: str, type_: str | None, progress: Progress | None
+    ) -> PushResult:
+        size = path.stat().st_size
+        content_md5, sha256 = digests(path)
+        for fresh in range(FRESH_URL_ATTEMPTS + 1):
+            try:
+                etag = self._session.retrying(
+                    partial(self._put, url, path, size, content_md5, progress)
+                )
+                return PushResult(path.name, path, size, sha256, etag, "uploaded")
+            except PermissionDenied as exc:
+                # Expired before it was used, or used by an earlier attempt whose answer
+                # was lost: a fresh URL makes a new version, never a partial one.
+                if fresh == FRESH_URL_ATTEMPTS:
+                    return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+                url = self.upload_urls(app_id, [path.name], type_)[path.name]
+            except LandingzoneClientError as exc:
+                return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+        raise AssertionError("unreachable")
+
+    def _put(
+        self, url: str, path: Path, size: int, content_md5: str, progress: Progress | None
+    ) -> str | None:
+        def body() -> Iterator[bytes]:
+            sent = 0
+            with path.open("rb") as source:
+                while block := source.read(BLOCK):
+                    sent += len(block)
+                    yield block
+                    if progress:
+                        progress(path.name, sent, size)
+
+        headers = {"Content-Length": str(size), "Content-MD5": content_md5}
+        response = self._session.http.put(url, content=body(), headers=headers)
+        raise_for_answer(response)
+        etag = response.headers.get("etag")
+        return etag.strip('"') if etag else None
