@@ -60,18 +60,34 @@ class PartWriter:
         self._writer.close()
         self._writer = None
         if drop_rows:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-            import pyarrow.parquet as pq
-
-            kept = pq.read_table(self.temp)
-            kept = kept.filter(pc.invert(pc.is_in(kept.column(ROW_COLUMN), pa.array(drop_rows))))
-            pq.write_table(kept, self.temp, compression="zstd")
-            self.rows = kept.num_rows
+            self._drop(drop_rows)
         fsync_path(self.temp)
         os.rename(self.temp, self.final)
         fsync_dir(self.final.parent)
         return self.final
+
+    def _drop(self, drop_rows: list[int]) -> None:
+        """Rewrite the temp part without ``drop_rows``, one batch at a time (bounded memory)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        dropped = pa.array(drop_rows, pa.int64())
+        filtered = self.temp.with_name(self.temp.name + ".filtered")
+        source = pq.ParquetFile(self.temp)
+        self.rows = 0
+        try:
+            with pq.ParquetWriter(filtered, source.schema_arrow, compression="zstd") as out:
+                for batch in source.iter_batches(batch_size=64 * 1024):
+                    kept = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), dropped)))
+                    out.write_batch(kept)
+                    self.rows += kept.num_rows
+        except BaseException:
+            filtered.unlink(missing_ok=True)
+            raise
+        finally:
+            source.close()
+        os.replace(filtered, self.temp)
 
     def abort(self) -> None:
         if self._writer is not None:
