@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, delete, insert, or_, select, update
 
+from landingzone.db.leases import LeasedQueue
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.tables import file_errors, files
 from landingzone.domain.models import (
@@ -22,6 +23,16 @@ from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
 from landingzone.validation.report import CellError
 
 EXPIRED_UNUSED = "upload URL expired unused: ask for a new upload URL"
+# The pipeline's queue: uploaded Pending files, oldest upload first.
+QUEUE = LeasedQueue(
+    table=files,
+    key=files.c.id,
+    waiting=and_(files.c.status == FileStatus.PENDING.value, files.c.uploaded_at.is_not(None)),
+    order=(files.c.uploaded_at, files.c.id),
+    pending=FileStatus.PENDING.value,
+    processing=FileStatus.PROCESSING.value,
+    failed=FileStatus.FAILED.value,
+)
 
 
 def _file(row: Any) -> FileRecord:
@@ -201,45 +212,15 @@ class FileRepository:
 
     def claim(self, owner: str, lease_seconds: float) -> FileRecord | None:
         """Move the oldest uploaded Pending file to Processing under a new attempt."""
-        now = utcnow()
-        oldest = (
-            select(files.c.id)
-            .where(files.c.status == FileStatus.PENDING.value, files.c.uploaded_at.is_not(None))
-            .order_by(files.c.uploaded_at, files.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
         with self._engine.begin() as conn:
-            row = conn.execute(
-                update(files)
-                .where(files.c.id == oldest, files.c.status == FileStatus.PENDING.value)
-                .values(
-                    status=FileStatus.PROCESSING.value,
-                    attempt=files.c.attempt + 1,
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    started_at=now,
-                )
-                .returning(*files.c)
-            ).first()
+            file_id = QUEUE.claim(conn, owner, lease_seconds)
+            if file_id is None:
+                return None
+            row = conn.execute(select(files).where(files.c.id == file_id)).first()
         return _file(row) if row else None
 
-    def _fenced(self, file_id: str, attempt: int) -> Any:
-        return and_(
-            files.c.id == file_id,
-            files.c.attempt == attempt,
-            files.c.status == FileStatus.PROCESSING.value,
-        )
-
     def renew(self, file_id: str, attempt: int, lease_seconds: float) -> bool:
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(files)
-                .where(self._fenced(file_id, attempt))
-                .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-            ).rowcount
-        return bool(changed)
+        return QUEUE.renew(self._engine, file_id, attempt, lease_seconds)
 
     def complete(
         self, file_id: str, attempt: int, outcome: FileOutcome, errors: list[CellError]
@@ -248,7 +229,7 @@ class FileRepository:
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(files)
-                .where(self._fenced(file_id, attempt))
+                .where(QUEUE.fenced(file_id, attempt))
                 .values(
                     status=outcome.status.value,
                     failure_reason=outcome.failure_reason,
@@ -285,43 +266,14 @@ class FileRepository:
                 )
         return True
 
-    def release(self, file_id: str, attempt: int) -> bool:
-        """Give an unfinished claim back to the queue (graceful shutdown)."""
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(files)
-                .where(self._fenced(file_id, attempt))
-                .values(status=FileStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
-            ).rowcount
-        return bool(changed)
-
     def requeue_expired(self, max_attempts: int) -> tuple[int, int]:
         """Return files whose lease expired to the queue, or fail them after max_attempts."""
-        now = utcnow()
-        expired = and_(
-            files.c.status == FileStatus.PROCESSING.value, files.c.lease_expires_at < now
+        return QUEUE.requeue_expired(
+            self._engine,
+            max_attempts,
+            f"validation did not finish in {max_attempts} attempts; "
+            "the file may be too large or malformed",
         )
-        with self._engine.begin() as conn:
-            failed = conn.execute(
-                update(files)
-                .where(expired, files.c.attempt >= max_attempts)
-                .values(
-                    status=FileStatus.FAILED.value,
-                    failure_reason=(
-                        f"validation did not finish in {max_attempts} attempts; "
-                        "the file may be too large or malformed"
-                    ),
-                    finished_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            ).rowcount
-            requeued = conn.execute(
-                update(files)
-                .where(expired)
-                .values(status=FileStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
-            ).rowcount
-        return int(requeued), int(failed)
 
     def errors(self, file_id: str) -> Iterator[CellError]:
         """The stored errors of a file, in row order, streamed."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from landingzone.db.leases import LeasedQueue
 from landingzone.db.tables import submission_names, submissions
 from landingzone.domain.models import (
     NewSubmission,
@@ -20,6 +20,16 @@ from landingzone.timeutil import as_utc, utcnow
 
 _COLUMNS = (*submissions.c, submission_names.c.name)
 _JOINED = submissions.join(submission_names, submission_names.c.id == submissions.c.name_id)
+# The pipeline's queue: pending submissions, oldest first.
+QUEUE = LeasedQueue(
+    table=submissions,
+    key=submissions.c.token,
+    waiting=submissions.c.status == SubmissionStatus.PENDING.value,
+    order=(submissions.c.id,),
+    pending=SubmissionStatus.PENDING.value,
+    processing=SubmissionStatus.PROCESSING.value,
+    failed=SubmissionStatus.FAILED.value,
+)
 
 
 def _submission(row: Any) -> Submission:
@@ -135,53 +145,17 @@ class SubmissionRepository:
 
     def claim(self, owner: str, lease_seconds: float) -> Submission | None:
         """Move the oldest pending submission to processing under a new attempt."""
-        now = utcnow()
-        oldest = (
-            select(submissions.c.id)
-            .where(submissions.c.status == SubmissionStatus.PENDING.value)
-            .order_by(submissions.c.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
         with self._engine.begin() as conn:
-            row_id = conn.execute(
-                update(submissions)
-                .where(
-                    submissions.c.id == oldest,
-                    submissions.c.status == SubmissionStatus.PENDING.value,
-                )
-                .values(
-                    status=SubmissionStatus.PROCESSING.value,
-                    attempt=submissions.c.attempt + 1,
-                    lease_owner=owner,
-                    lease_expires_at=now + timedelta(seconds=lease_seconds),
-                    started_at=now,
-                )
-                .returning(submissions.c.id)
-            ).scalar()
-            if row_id is None:
+            token = QUEUE.claim(conn, owner, lease_seconds)
+            if token is None:
                 return None
-            row = conn.execute(select(*_COLUMNS).select_from(_JOINED).where(
-                submissions.c.id == row_id
-            )).one()  # fmt: skip
-        return _submission(row)
-
-    def _fenced(self, token: str, attempt: int) -> Any:
-        return and_(
-            submissions.c.token == token,
-            submissions.c.attempt == attempt,
-            submissions.c.status == SubmissionStatus.PROCESSING.value,
-        )
+            row = conn.execute(
+                select(*_COLUMNS).select_from(_JOINED).where(submissions.c.token == token)
+            ).first()
+        return _submission(row) if row else None
 
     def renew(self, token: str, attempt: int, lease_seconds: float) -> bool:
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(submissions)
-                .where(self._fenced(token, attempt))
-                .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
-            ).rowcount
-        return bool(changed)
+        return QUEUE.renew(self._engine, token, attempt, lease_seconds)
 
     def complete(self, submission: Submission, outcome: SubmissionOutcome) -> bool:
         """Commit an attempt's result, fenced; a success replaces the Name's earlier results.
@@ -194,7 +168,7 @@ class SubmissionRepository:
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(submissions)
-                .where(self._fenced(submission.token, submission.attempt))
+                .where(QUEUE.fenced(submission.token, submission.attempt))
                 .values(
                     status=outcome.status.value,
                     feedback_storage_id=outcome.feedback_storage_id,
@@ -244,28 +218,6 @@ class SubmissionRepository:
 
     def requeue_expired(self, max_attempts: int) -> tuple[int, int]:
         """Return submissions whose lease expired to the queue, or fail them after retries."""
-        now = utcnow()
-        expired = and_(
-            submissions.c.status == SubmissionStatus.PROCESSING.value,
-            submissions.c.lease_expires_at < now,
+        return QUEUE.requeue_expired(
+            self._engine, max_attempts, f"processing did not finish in {max_attempts} attempts"
         )
-        with self._engine.begin() as conn:
-            failed = conn.execute(
-                update(submissions)
-                .where(expired, submissions.c.attempt >= max_attempts)
-                .values(
-                    status=SubmissionStatus.FAILED.value,
-                    failure_reason=f"processing did not finish in {max_attempts} attempts",
-                    finished_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            ).rowcount
-            requeued = conn.execute(
-                update(submissions)
-                .where(expired)
-                .values(
-                    status=SubmissionStatus.PENDING.value, lease_owner=None, lease_expires_at=None
-                )
-            ).rowcount
-        return int(requeued), int(failed)
