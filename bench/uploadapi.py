@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.sections import write_section
 from bench.server import ServerProcess
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -85,7 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.uploadapi")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    lines = [START, "", "## (d) Upload API end to end (issue 4)", ""]
+    lines = ["", "## (d) Upload API end to end (issue 4)", ""]
     lines.append(
         "`.venv/bin/python -m bench.uploadapi` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: a real `landingzone serve` "
@@ -113,13 +114,8 @@ def main() -> None:
             )
             print(lines[-1], flush=True)
     lines += ["", "The status is polled every 10 ms; the validation worker itself looks for new "
-              "work every 0.5 s when idle, which is part of 'to completed'.", "", END]  # fmt: skip
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text:
-        text = text[: text.index(START)] + "\n".join(lines) + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS.write_text(text)
+              "work every 0.5 s when idle, which is part of 'to completed'.", ""]  # fmt: skip
+    write_section(RESULTS, START, END, lines)
 
 
 if __name__ == "__main__":

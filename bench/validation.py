@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.sections import write_section
+
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
 TX_HEADER = (
@@ -188,7 +190,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     size = args.size_mib * 1024 * 1024
-    lines = [START, "", "## (c) Validation (issue 3)", ""]
+    lines = ["", "## (c) Validation (issue 3)", ""]
     lines.append(
         f"`{' '.join(['.venv/bin/python', '-m', 'bench.validation', *sys.argv[1:]])}` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; files of {args.size_mib} MiB, "
@@ -217,13 +219,8 @@ def main() -> None:
                     print(lines[-1], flush=True)
                 path.unlink()
     lines += ["", "Ours includes writing the accepted rows as Parquet; DuckDB only reads and "
-              "casts (it gives no row numbers for constraint errors).", "", END]  # fmt: skip
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text:
-        text = text[: text.index(START)] + "\n".join(lines) + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip() + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS.write_text(text)
+              "casts (it gives no row numbers for constraint errors).", ""]  # fmt: skip
+    write_section(RESULTS, START, END, lines)
 
 
 if __name__ == "__main__":
