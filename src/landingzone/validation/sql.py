@@ -18,6 +18,13 @@ from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
 INTEGER_RE = "[+-]?[0-9]+"
 NUMBER_RE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
 YEAR_RE = "[0-9]{4}"
+# Types read by a cast once the value has the shape the oracle accepts (DuckDB's
+# casts alone would also take surrounding spaces, "inf", "1_000", ...).
+SHAPED_CASTS = {
+    "integer": (INTEGER_RE, "BIGINT"),
+    "number": (NUMBER_RE, "DOUBLE"),
+    "year": (YEAR_RE, "INTEGER"),
+}
 # What each strptime directive may match, checked before DuckDB's strptime, which
 # would read %Y from "24" (year 24) and skip whitespace around the value.
 DIRECTIVE_RE = {
@@ -98,18 +105,9 @@ def typed(spec: FieldSpec, raw: str) -> str:
     """SQL for ``raw`` (a VARCHAR expression) read as the field's type; NULL if invalid."""
     if spec.type == "string":
         return raw
-    if spec.type == "integer":
-        return (
-            f"CASE WHEN regexp_full_match({raw}, '{INTEGER_RE}') THEN TRY_CAST({raw} AS BIGINT) END"
-        )
-    if spec.type == "number":
-        return (
-            f"CASE WHEN regexp_full_match({raw}, '{NUMBER_RE}') THEN TRY_CAST({raw} AS DOUBLE) END"
-        )
-    if spec.type == "year":
-        return (
-            f"CASE WHEN regexp_full_match({raw}, '{YEAR_RE}') THEN TRY_CAST({raw} AS INTEGER) END"
-        )
+    if spec.type in SHAPED_CASTS:
+        shape, kind = SHAPED_CASTS[spec.type]
+        return f"CASE WHEN regexp_full_match({raw}, '{shape}') THEN TRY_CAST({raw} AS {kind}) END"
     if spec.type == "boolean":
         return (
             f"CASE WHEN {raw} IN ({literal_list(spec.true_values)}) THEN TRUE "
