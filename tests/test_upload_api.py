@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from pathlib import Path
@@ -511,3 +512,18 @@ def test_a_hundred_thousand_rows(harness: Harness, uploader: Uploader) -> None:
     assert rows[0]["DurationMinutes"] == 90
     assert sum(r["EventCount"] for r in rows) >= 10_000
     assert all(r["EventMinutes"] == 20 * r["EventCount"] for r in rows)
+
+
+def test_cleanup_keeps_every_object_a_submission_refers_to(
+    harness: Harness, uploader: Uploader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = csv(DATA_HEADER, "a,01/03/2024,09:00,01/03/2024,10:00")
+    ok = uploader.submit("ok", data, csv(EVENT_HEADER, "a,01/03/2024,09:00,01/03/2024,09:10,c,0"))
+    bad = uploader.submit("bad", csv(DATA_HEADER, "a,31/02/2024,09:00,01/03/2024,10:00"))
+    process(harness)
+    stray = harness.services.store.put(io.BytesIO(b"nobody's"))
+    monkeypatch.setattr("landingzone.bootstrap.ORPHAN_GRACE_SECONDS", -1)  # every object is old
+    assert harness.services.cleanup() == (0, 1)
+    assert stray not in set(harness.services.store.storage_ids())
+    assert len(uploader.results(ok)) == 1
+    assert uploader.feedback(bad)[0]["code"] == "type-error"

@@ -86,7 +86,8 @@ class Pusher:
     ) -> PushResult:
         size = path.stat().st_size
         content_md5, sha256 = digests(path)
-        for fresh in range(FRESH_URL_ATTEMPTS + 1):
+        fresh_urls = 0
+        while True:
             try:
                 etag = self._session.retrying(
                     partial(self._put, url, path, size, content_md5, progress)
@@ -95,12 +96,12 @@ class Pusher:
             except PermissionDenied as exc:
                 # Expired before it was used, or used by an earlier attempt whose answer
                 # was lost: a fresh URL makes a new version, never a partial one.
-                if fresh == FRESH_URL_ATTEMPTS:
+                if fresh_urls == FRESH_URL_ATTEMPTS:
                     return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+                fresh_urls += 1
                 url = self.upload_urls(app_id, [path.name], type_)[path.name]
             except LandingzoneClientError as exc:
                 return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
-        raise AssertionError("unreachable")
 
     def _put(
         self, url: str, path: Path, size: int, content_md5: str, progress: Progress | None

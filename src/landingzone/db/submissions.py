@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.leases import LeasedQueue
@@ -129,17 +129,15 @@ class SubmissionRepository:
         """Which of ``candidates`` a submission refers to (so cleanup keeps them)."""
         if not candidates:
             return set()
-        found: set[str] = set()
         columns = (
             submissions.c.data_storage_id,
             submissions.c.events_storage_id,
             submissions.c.feedback_storage_id,
             submissions.c.results_storage_id,
         )
+        query = union(*(select(column).where(column.in_(candidates)) for column in columns))
         with self._engine.connect() as conn:
-            for column in columns:
-                found.update(conn.execute(select(column).where(column.in_(candidates))).scalars())
-        return found
+            return set(conn.execute(query).scalars())
 
     # -- the pipeline's claims ------------------------------------------------------
 

@@ -73,7 +73,7 @@ class Feedback:
     def add_report(self, dataset: str, report: Report) -> None:
         for error in report.errors:
             self.entries.append(_entry(dataset, error.row, error.field, error.code, error.message))
-        self.count += max(report.error_count, len(report.errors))
+        self.count += report.error_count
         if report.errors_truncated:
             hidden = report.error_count - len(report.errors)
             self.entries.append(
@@ -149,19 +149,24 @@ class SubmissionJob:
             )
             feedback.add_report(EVENTS, event_report)
         data_rows, event_rows = data_report.rows_total, event_report.rows_total
-        records = self._intervals(data_sink.table(DATA_COLUMNS), lambda _: data_zone)
-        # TimeReference (SPEC §5): 0 = the Data clock, 1 = UTC, 2 = the submission's zone.
-        zones = (data_zone, UTC_ZONE, event_zone)
-        events = self._intervals(event_sink.table(EVENT_COLUMNS), lambda kind: zones[kind])
-        if not feedback.count:
-            self._check_order(DATA, records, "EndDate", feedback)
-            self._check_order(EVENTS, events, "EventEndDate", feedback)
-            self._check_references(records, events, feedback)
-        if feedback.count:
+
+        def failed() -> SubmissionOutcome:
             return SubmissionOutcome(
                 SubmissionStatus.FAILED, self._put_json(feedback.entries), None,
                 f"{feedback.count} errors: see feedback", data_rows, event_rows, feedback.count,
             )  # fmt: skip
+
+        if feedback.count:  # the rows are not all there: the cross-row checks would mislead
+            return failed()
+        records = self._intervals(data_sink.table(DATA_COLUMNS), lambda _: data_zone)
+        # TimeReference (SPEC §5): 0 = the Data clock, 1 = UTC, 2 = the submission's zone.
+        zones = (data_zone, UTC_ZONE, event_zone)
+        events = self._intervals(event_sink.table(EVENT_COLUMNS), lambda kind: zones[kind])
+        self._check_order(DATA, records, "EndDate", feedback)
+        self._check_order(EVENTS, events, "EventEndDate", feedback)
+        self._check_references(records, events, feedback)
+        if feedback.count:
+            return failed()
         table = result_rows(submission.token, records, events, data_zone)
         return SubmissionOutcome(
             SubmissionStatus.COMPLETED, None, self._put_json(table), None,
