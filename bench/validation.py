@@ -110,7 +110,7 @@ def child(argv: list[str]) -> None:
         dataset = {d.name: d for d in shipped_datasets()}[dataset_name]
         writer = PartWriter(Path(path).with_suffix(".parquet"))
         with open(path, "rb") as source:
-            report = Validator(dataset).validate(source, writer)
+            report = Validator(dataset).validate(source, writer, Path(path))
         writer.commit(report.duplicate_rows)
         Path(path).with_suffix(".parquet").unlink(missing_ok=True)
         result = {

@@ -25,6 +25,9 @@ class Collect:
     def write(self, table: pa.Table) -> None:
         self.rows.extend(table.to_pylist())
 
+    def restart(self) -> None:
+        self.rows.clear()
+
 
 def run(dataset: DatasetType, data: bytes, **options: Any) -> tuple[Report, Collect]:
     sink = Collect()

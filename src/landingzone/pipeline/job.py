@@ -52,8 +52,9 @@ class ValidationJob:
         writer = self.analytics.writer(dataset.name, customer.name, record.id, record.attempt)
         try:
             with self.store.open(stored.storage_id) as source:
-                report = Validator(dataset, self.error_cap, temp_dir=self.temp_dir).validate(
-                    source, writer
+                validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
+                report = validator.validate(
+                    source, writer, self.store.local_path(stored.storage_id)
                 )
             if report.fatal:
                 writer.abort()

@@ -59,6 +59,9 @@ class CollectingSink:
     def write(self, table: pa.Table) -> None:
         self.tables.append(table)
 
+    def restart(self) -> None:
+        self.tables.clear()
+
     def table(self, names: tuple[str, ...]) -> pa.Table | None:
         if not self.tables:
             return None
@@ -179,7 +182,9 @@ class SubmissionJob:
         dataset = _dataset(self.datasets, dataset_name, columns)
         sink = CollectingSink()
         with self.store.open(storage_id) as source:
-            report = Validator(dataset, self.error_cap).validate(source, sink)
+            report = Validator(dataset, self.error_cap).validate(
+                source, sink, self.store.local_path(storage_id)
+            )
         return sink, report
 
     @staticmethod

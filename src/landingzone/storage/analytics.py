@@ -89,6 +89,10 @@ class PartWriter:
             source.close()
         os.replace(filtered, self.temp)
 
+    def restart(self) -> None:
+        self.abort()
+        self.rows = 0
+
     def abort(self) -> None:
         if self._writer is not None:
             self._writer.close()

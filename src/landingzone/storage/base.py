@@ -8,6 +8,7 @@ has it; an S3 backend hands out the store's own pre-signed URLs instead.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
@@ -33,6 +34,10 @@ class ObjectStore(Protocol):
     def put(self, source: BinaryIO) -> str: ...
 
     def open(self, storage_id: str) -> BinaryIO: ...
+
+    def local_path(self, storage_id: str) -> Path | None:
+        """The object as a local file, when the backend keeps it on this machine."""
+        ...
 
     def size(self, storage_id: str) -> int: ...
 

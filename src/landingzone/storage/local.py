@@ -152,6 +152,9 @@ class LocalObjectStore:
     def open(self, storage_id: str) -> BinaryIO:
         return self.path_for(storage_id).open("rb")
 
+    def local_path(self, storage_id: str) -> Path | None:
+        return self.path_for(storage_id)
+
     def size(self, storage_id: str) -> int:
         return self.path_for(storage_id).stat().st_size
 

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO
 
 import duckdb
 import numpy as np
@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
+from landingzone.validation.fastpath import FastPath
 from landingzone.validation.header import Alignment, align, split_record
 from landingzone.validation.report import (
     BLANK_ROW,
@@ -53,18 +54,16 @@ from landingzone.validation.report import (
     Report,
 )
 from landingzone.validation.schema import DatasetType
+from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import DUCKDB_TYPES, Fault, block_query, describe
 
 WORKERS = 2
 IN_FLIGHT = 2
 UNIQUE_MEMORY_LIMIT = "128MB"
+# Files at least this large first try the fast path (fastpath.py), when the
+# caller gives their path; smaller ones are quick to validate exactly anyway.
+FAST_PATH_MIN_BYTES = 4 * 1024 * 1024
 CHECK_MEMORY_LIMIT = "96MB"
-
-
-class RowSink(Protocol):
-    def write(self, table: pa.Table) -> None:
-        """Accepted rows of one block, typed, with their spreadsheet row in ``__row``."""
-        ...
 
 
 @dataclass
@@ -85,6 +84,7 @@ class Validator:
         block_size: int = 4 * 1024 * 1024,
         workers: int = WORKERS,
         temp_dir: Path | None = None,
+        fast_path_min_bytes: int | None = FAST_PATH_MIN_BYTES,
     ) -> None:
         self.dataset = dataset
         self.schema = dataset.table_schema
@@ -92,13 +92,18 @@ class Validator:
         self.block_size = block_size
         self.workers = workers
         self.temp_dir = temp_dir
+        self.fast_path_min_bytes = fast_path_min_bytes
         self._local = threading.local()
         self._db = duckdb.connect()
         self._db.execute("SET threads=1")
         self._db.execute(f"SET memory_limit='{CHECK_MEMORY_LIMIT}'")
         self._db.execute("SET TimeZone='UTC'")
 
-    def validate(self, stream: BinaryIO, sink: RowSink | None = None) -> Report:
+    def validate(
+        self, stream: BinaryIO, sink: RowSink | None = None, path: Path | None = None
+    ) -> Report:
+        """Validate ``stream``; with ``path`` (the same bytes as a local file) a large,
+        plain, valid file is handled by the fast path instead."""
         report = Report()
         chunker = Chunker(stream, block_size=self.block_size)
         first = chunker.first_record()
@@ -120,6 +125,14 @@ class Validator:
             self._add(report, alignment.errors)
             return report
         row_base = 1 if alignment.has_header else 0
+        if self._fast_path_applies(path):
+            assert path is not None
+            columns = _column_of_field(alignment, len(self.schema.fields))
+            fast = FastPath(self.dataset, self.temp_dir).run(path, alignment, columns, sink)
+            if fast is not None:
+                return fast
+            if sink is not None:
+                sink.restart()
 
         def blocks() -> Iterator[Block | Unterminated]:
             if not alignment.has_header:
@@ -143,6 +156,10 @@ class Validator:
         report.errors.sort(key=CellError.sort_key)
         del report.errors[self.error_cap :]
         return report
+
+    def _fast_path_applies(self, path: Path | None) -> bool:
+        limit = self.fast_path_min_bytes
+        return path is not None and limit is not None and path.stat().st_size >= limit
 
     # -- merging, in file order ------------------------------------------------
 
@@ -237,6 +254,9 @@ class Validator:
         cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
         if cursor is None:
             cursor = self._local.cursor = self._db.cursor()
+            # Settings are per connection: without this a cursor types datetimes in
+            # the machine's local zone, and the Parquet schema would vary by host.
+            cursor.execute("SET TimeZone='UTC'")
         return cursor
 
     def _check_block(self, data: bytes, alignment: Alignment) -> BlockResult:

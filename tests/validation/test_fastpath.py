@@ -1,0 +1,189 @@
+"""The fast path (validation/fastpath.py): taken for plain valid files, never changes a verdict."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+from landingzone.domain.datasets import shipped_datasets
+from landingzone.validation import fastpath
+from landingzone.validation.fastpath import FastPath, plain
+from landingzone.validation.header import align, split_record
+from landingzone.validation.report import Report
+from landingzone.validation.schema import DatasetType, parse_dataset_type
+from landingzone.validation.validator import Validator
+from tests.validation.test_oracle import Case, cases
+
+TX_HEADER = (
+    "transaction_id,created_at,amount,currency,status,payment_method,"
+    "merchant_reference,customer_id,fee,country"
+)
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.tables: list[pa.Table] = []
+        self.restarts = 0
+
+    def write(self, table: pa.Table) -> None:
+        self.tables.append(table)
+
+    def restart(self) -> None:
+        self.tables.clear()
+        self.restarts += 1
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [row for table in self.tables for row in table.to_pylist()]
+
+
+def transactions() -> DatasetType:
+    return {d.name: d for d in shipped_datasets()}["transactions"]
+
+
+def tx(i: int, amount: str = "10.50") -> str:
+    return f"tx{i},2025-01-01T10:00:00Z,{amount},EUR,succeeded,card,ref {i},cus_{i},0.10,FR"
+
+
+def both(
+    dataset: DatasetType, data: bytes, tmp_path: Path, **options: Any
+) -> tuple[Report, Collect, Report, Collect]:
+    """(with the fast path, its sink, exact only, its sink) for the same bytes."""
+    path = tmp_path / "file.csv"
+    path.write_bytes(data)
+    fast_sink, exact_sink = Collect(), Collect()
+    with path.open("rb") as source:
+        fast = Validator(dataset, fast_path_min_bytes=0, **options).validate(
+            source, fast_sink, path
+        )
+    exact = Validator(dataset, fast_path_min_bytes=None, **options).validate(
+        io.BytesIO(data), exact_sink
+    )
+    return fast, fast_sink, exact, exact_sink
+
+
+def fast_only(dataset: DatasetType, data: bytes, tmp_path: Path) -> Report | None:
+    path = tmp_path / "fast.csv"
+    path.write_bytes(data)
+    first = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")  # as the Chunker
+    alignment = align(split_record(first), dataset.table_schema, dataset.header_policy)
+    columns = list(range(len(dataset.table_schema.fields)))
+    return FastPath(dataset).run(path, alignment, columns, None)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"a,b\r\n1,2\r\n3,4\r\n", True),
+        (b"a,b\n1,2\n3,4", True),
+        (b'a,b\n1,"2"\n', False),  # a quote
+        (b"a,b\n1,\x002\n", False),  # NUL
+        (b"a,b\n1,2\n\n3,4\n", False),  # a blank line
+        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", False),  # a blank CRLF line
+        (b"a,b\r1,2\r", False),  # carriage returns alone
+        (b"a,b\n1,2\r3,4\n", False),
+        (b"a,b\n1,2\n\n", False),  # a blank last line
+    ],
+)
+def test_plain(tmp_path: Path, data: bytes, expected: bool) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert plain(path) is expected
+
+
+@pytest.mark.parametrize("pattern", [b"\n\n", b"\n\r\n", b"\r\n", b"\rx"])
+@pytest.mark.parametrize("offset", [-2, -1, 0])
+def test_plain_sees_patterns_across_scan_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: bytes, offset: int
+) -> None:
+    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 16)
+    data = b"a,b\n" + b"1" * (32 + offset - 4) + pattern + b"2,3\n"
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert plain(path) is (pattern == b"\r\n")
+
+
+def test_a_valid_plain_file_takes_the_fast_path_with_the_same_rows(tmp_path: Path) -> None:
+    data = "\r\n".join([TX_HEADER, *(tx(i) for i in range(3000))]).encode() + b"\r\n"
+    assert fast_only(transactions(), data, tmp_path) == Report(rows_total=3000)
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert fast == exact
+    assert fast_sink.restarts == 0
+    assert fast_sink.rows() == exact_sink.rows()
+    assert fast_sink.rows()[0]["__row"] == 2 and fast_sink.rows()[-1]["__row"] == 3001
+    fast_schema = pa.concat_tables(fast_sink.tables).schema
+    assert fast_schema == pa.concat_tables(exact_sink.tables).schema
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (lambda rows: rows.__setitem__(2500, tx(2500, amount="12,5")), "an extra cell"),
+        (lambda rows: rows.__setitem__(2500, tx(2500, amount="x")), "a type error"),
+        (lambda rows: rows.__setitem__(2500, tx(7)), "a duplicate transaction_id"),
+        (lambda rows: rows.__setitem__(2500, '"quoted"' + tx(2500)[6:]), "a quote"),
+        (lambda rows: rows.insert(2500, ""), "a blank line"),
+        # DuckDB drops a trailing empty cell when empty cells read as NULL (fastpath.py).
+        (lambda rows: rows.__setitem__(2500, tx(2500) + ","), "a trailing empty cell"),
+    ],
+)
+def test_anything_unusual_defers_to_the_exact_path(tmp_path: Path, fault: Any, reason: str) -> None:
+    rows = [TX_HEADER, *(tx(i) for i in range(3000))]
+    fault(rows)
+    data = "\n".join(rows).encode()
+    assert fast_only(transactions(), data, tmp_path) is None, reason
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert fast == exact
+    assert fast_sink.rows() == exact_sink.rows()
+
+
+def test_a_bad_row_late_restarts_the_sink(tmp_path: Path) -> None:
+    rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
+    rows[299_001] = tx(299_000, amount="oops")  # rows[0] is the header
+    data = "\n".join(rows).encode()
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert fast_sink.restarts == 1  # the fast path had written rows before the bad one
+    assert fast == exact and fast.error_count == 1
+    assert len(fast_sink.rows()) == len(exact_sink.rows()) == 299_999
+
+
+def test_a_byte_order_mark_without_a_header_row_defers(tmp_path: Path) -> None:
+    dataset = {d.name: d for d in shipped_datasets()}["uploadapi.data"]
+    data = "\ufeffa,01/03/2024,09:00,01/03/2024,10:00\nb,01/03/2024,09:00,01/03/2024,10:00\n"
+    fast, fast_sink, exact, exact_sink = both(dataset, data.encode(), tmp_path)
+    assert fast == exact and fast_sink.rows() == exact_sink.rows()
+    headed = "\ufeffReference,StartDate,StartTime,EndDate,EndTime\n" + data[1:]
+    assert fast_only(dataset, headed.encode(), tmp_path) == Report(rows_total=2)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    # No shrinking: every example runs both engines on files, and shrinking one
+    # failure took minutes; the failing case is printed whole instead.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(cases())
+def test_the_fast_path_never_changes_a_verdict(tmp_path_factory: Any, case: Case) -> None:
+    """The oracle's generated files and schemas: the same report and rows either way."""
+    tmp_path = tmp_path_factory.mktemp("fast")
+    dataset = parse_dataset_type(
+        {"name": "oracle", "schema": case.descriptor(), "headerPolicy": "exact"}
+    )
+    data = case.csv_bytes()
+    fast, fast_sink, exact, exact_sink = both(dataset, data, tmp_path, error_cap=10**6)
+    assert fast == exact
+    assert fast_sink.rows() == exact_sink.rows()
+    clean_rows = [row for row in case.rows if len(row) == case.width]
+    valid = case.csv_bytes(clean_rows)
+    _, _, exact_valid, _ = both(dataset, valid, tmp_path, error_cap=10**6)
+    if not exact_valid.error_count and plain(tmp_path / "file.csv"):
+        # A valid plain file is the fast path's to answer.
+        assert fast_only(dataset, valid, tmp_path) == exact_valid
