@@ -38,6 +38,7 @@ from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
 from landingzone.pipeline.job import ValidationJob
 from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
+from landingzone.pipeline.submission_job import SubmissionJob
 from landingzone.ratelimit import RateLimiter
 from landingzone.settings import Settings
 from landingzone.storage.analytics import AnalyticsStore
@@ -136,9 +137,6 @@ class Services:
             analytics=self.analytics(),
             error_cap=settings.error_cap,
         )
-        # pyarrow, DuckDB and numpy load only where validation runs, never in HTTP workers.
-        from landingzone.pipeline.submission import SubmissionJob
-
         submission_job = SubmissionJob(
             submissions=self.submissions,
             datasets=self.dataset_repo,

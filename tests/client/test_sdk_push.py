@@ -7,6 +7,7 @@ import base64
 import hashlib
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -192,3 +193,16 @@ def test_unreachable_server_is_a_typed_error(tmp_path: Path) -> None:
         pytest.raises(sdk.ServerUnreachable),
     ):  # fmt: skip
         lz.push("app", files(tmp_path, 1))
+
+
+def test_a_set_cancel_event_sends_nothing(harness: Harness, tmp_path: Path) -> None:
+    creds = harness.tenant("acme")
+    cancel = threading.Event()
+    cancel.set()
+    transport = InProcess(harness)
+    with client(harness, creds, transport) as lz:
+        results = lz.push("myAppId", files(tmp_path, 3), cancel=cancel)
+    assert [r.outcome for r in results] == ["cancelled"] * 3
+    assert transport.seen["PUT"] == 0
+    with harness.services.engine.connect() as conn:
+        assert conn.execute(select(objects.c.id)).first() is None

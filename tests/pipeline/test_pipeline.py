@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -220,3 +222,20 @@ def test_summary_counts_rows_per_file_and_day_with_duckdb(harness: Harness) -> N
     assert empty == {"datasetType": "users", "totalRows": 0, "files": [], "days": []}
     unknown = harness.http.get("/analytics/datasets/nope/summary", headers=headers)
     assert unknown.status_code == 404
+
+
+def test_an_idle_worker_and_the_api_do_not_load_the_data_libraries(tmp_path: Path) -> None:
+    """pyarrow, DuckDB and numpy (~70 MB) load when work arrives, not at start (bench (b))."""
+    code = (
+        "import sys\n"
+        "from landingzone.bootstrap import Services\n"
+        "from landingzone.settings import Settings\n"
+        f"s = Services.build(Settings(data_dir={str(tmp_path / 'd')!r}, secret_key='k' * 64))\n"
+        "s.migrate()\n"
+        "s.api_context()\n"
+        "runner = s.pipeline()\n"
+        "runner.run_once()\n"
+        "print(sorted(m for m in ('pyarrow', 'duckdb', 'numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

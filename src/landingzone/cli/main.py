@@ -1,4 +1,5 @@
-"""The `landingzone` command: server commands (serve, migrate, config, admin)."""
+"""The `landingzone` command: server commands (serve, worker, migrate, config, admin) and
+the uploader's commands (push)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from landingzone.bootstrap import Services
 from landingzone.cli.admin import admin_app
 from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
+from landingzone.cli.push import push as push_command
 from landingzone.cli.serve import demo_banner, prepare, run_server
 from landingzone.logs import configure_logging
 
@@ -22,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(admin_app, name="admin")
+app.command(name="push")(push_command)
 
 
 @app.command()

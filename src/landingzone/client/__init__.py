@@ -9,6 +9,7 @@ with Client("https://lz.example.com", CLIENT_ID, CLIENT_SECRET) as lz:
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import TracebackType
 
@@ -82,13 +83,16 @@ class Client:
         *,
         concurrency: int = 4,
         progress: Progress | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[PushResult]:
         """Upload files to an app: URLs in batches of 100, ``concurrency`` PUTs at a time.
 
         Each file is streamed from disk with its Content-MD5; connection errors,
         429 (after its Retry-After), 5xx and SlowDown are retried with backoff,
         and a URL refused as expired or used is replaced by a fresh one. A file
-        that still fails is reported in its result, not raised.
+        that still fails is reported in its result, not raised. Setting ``cancel``
+        stops the uploads in flight (the server stores none of them) and skips
+        the rest; their results say "cancelled".
         """
         files = [Path(p) for p in paths]
-        return Pusher(self.session, concurrency).push(app_id, files, type, progress)
+        return Pusher(self.session, concurrency, cancel).push(app_id, files, type, progress)

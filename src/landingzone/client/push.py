@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ class PushResult:
     size: int
     sha256: str
     etag: str | None
-    outcome: str  # "uploaded" or "failed"
+    outcome: str  # "uploaded", "failed", or "cancelled" (not stored: send it again)
     error: str | None = None
 
 
@@ -44,12 +45,19 @@ def digests(path: Path) -> tuple[str, str]:
     return base64.b64encode(md5.digest()).decode(), sha256.hexdigest()
 
 
+class Cancelled(Exception):
+    """The caller's cancel event was set while a file was being sent."""
+
+
 class Pusher:
-    def __init__(self, session: Session, concurrency: int = 4) -> None:
+    def __init__(
+        self, session: Session, concurrency: int = 4, cancel: threading.Event | None = None
+    ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._session = session
         self._concurrency = concurrency
+        self._cancel = cancel or threading.Event()
 
     def upload_urls(self, app_id: str, names: list[str], type_: str | None) -> dict[str, str]:
         params: list[tuple[str, str]] = [("filenames", n) for n in names]
@@ -73,6 +81,9 @@ class Pusher:
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="lz-push") as pool:
             for start in range(0, len(paths), BATCH):
                 batch = paths[start : start + BATCH]
+                if self._cancel.is_set():
+                    results.extend(self._not_sent(p) for p in batch)
+                    continue
                 urls = self.upload_urls(app_id, [p.name for p in batch], type_)
                 jobs = [
                     pool.submit(self._upload, app_id, p, urls[p.name], type_, progress)
@@ -84,6 +95,8 @@ class Pusher:
     def _upload(
         self, app_id: str, path: Path, url: str, type_: str | None, progress: Progress | None
     ) -> PushResult:
+        if self._cancel.is_set():
+            return self._not_sent(path)
         size = path.stat().st_size
         content_md5, sha256 = digests(path)
         fresh_urls = 0
@@ -102,6 +115,12 @@ class Pusher:
                 url = self.upload_urls(app_id, [path.name], type_)[path.name]
             except LandingzoneClientError as exc:
                 return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+            except Cancelled:
+                # The server saw a body shorter than its Content-Length: nothing stored.
+                return PushResult(path.name, path, size, sha256, None, "cancelled")
+
+    def _not_sent(self, path: Path) -> PushResult:
+        return PushResult(path.name, path, path.stat().st_size, "", None, "cancelled")
 
     def _put(
         self, url: str, path: Path, size: int, content_md5: str, progress: Progress | None
@@ -110,6 +129,8 @@ class Pusher:
             sent = 0
             with path.open("rb") as source:
                 while block := source.read(BLOCK):
+                    if self._cancel.is_set():
+                        raise Cancelled
                     sent += len(block)
                     yield block
                     if progress:

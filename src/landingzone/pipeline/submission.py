@@ -1,13 +1,13 @@
-"""Processing one claimed Upload API submission: validate, check, compute, store, commit fenced.
+"""Processing one claimed Upload API submission: validate, check, compute, store.
 
 Data and EventData go through the shared streaming validator with the
 ``uploadapi.data`` and ``uploadapi.events`` dataset types; then the checks
 that span columns or files (end not before start, every event's Reference
 known). Any problem fails the submission with its feedback; otherwise the
 results table is computed (``timeline.py``). Both outputs are written to the
-object store as JSON documents before the row is committed, so a reader never
-sees a status whose output is missing; an attempt that lost its claim deletes
-what it wrote.
+object store as JSON documents before ``submission_job.py`` commits the row, so
+a reader never sees a status whose output is missing. This module loads
+pyarrow, DuckDB and numpy; the job imports it only when there is work.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from landingzone.db.submissions import SubmissionRepository
 from landingzone.domain.datasets import shipped_datasets
 from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
 from landingzone.domain.ports import DatasetCatalog
@@ -116,30 +115,14 @@ def _dataset(catalog: DatasetCatalog, name: str, columns: tuple[str, ...]) -> Da
 
 
 @dataclass
-class SubmissionJob:
-    submissions: SubmissionRepository
+class SubmissionProcessor:
+    """Computes a claimed submission's outcome; ``submission_job.py`` commits it."""
+
     datasets: DatasetCatalog
     store: ObjectStore
     error_cap: int
 
-    def run(self, submission: Submission) -> bool:
-        """Process a claimed submission; True if this attempt's result was committed."""
-        try:
-            outcome = self._process(submission)
-        except IncompatibleDatasetType as exc:
-            outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
-        committed = self.submissions.complete(submission, outcome)
-        if not committed:
-            log.warning(
-                "submission %s attempt %d lost its claim; result discarded",
-                submission.token, submission.attempt,
-            )  # fmt: skip
-            for storage_id in (outcome.feedback_storage_id, outcome.results_storage_id):
-                if storage_id:
-                    self.store.delete(storage_id)
-        return committed
-
-    def _process(self, submission: Submission) -> SubmissionOutcome:
+    def process(self, submission: Submission) -> SubmissionOutcome:
         feedback = Feedback()
         data_zone = ZoneInfo(submission.data_time_zone)
         event_zone = ZoneInfo(submission.event_time_zone)

@@ -1,0 +1,216 @@
+"""`landingzone push`: the uploader's command for the Push API, on top of the SDK.
+
+Exit codes (docs/cli.md): 0 every file uploaded, 1 some failed or were
+cancelled (or the app is unknown), 2 usage (bad flags, a missing path),
+3 authentication or permission, 4 server unreachable.
+"""
+
+from __future__ import annotations
+
+import glob
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from landingzone.cli.credentials import CredentialsError, resolve
+from landingzone.cli.output import emit_json
+from landingzone.client import (
+    AuthenticationError,
+    Client,
+    LandingzoneClientError,
+    PermissionDenied,
+    PushResult,
+    ServerUnreachable,
+)
+
+OK, SOME_FAILED, USAGE, AUTH, UNREACHABLE = 0, 1, 2, 3, 4
+GLOB_CHARS = frozenset("*?[")
+
+UrlOption = Annotated[str | None, typer.Option("--url", help="Server base URL (LZ_URL).")]
+ClientIdOption = Annotated[
+    str | None, typer.Option("--client-id", help="OAuth client id (LZ_CLIENT_ID).")
+]
+SecretOption = Annotated[
+    str | None,
+    typer.Option("--client-secret", help="OAuth client secret (LZ_CLIENT_SECRET)."),
+]
+ProfileOption = Annotated[
+    str, typer.Option("--profile", help="Section of the profile file to read.")
+]
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def expand(arguments: list[str]) -> list[Path]:
+    """Files, directories (recursively, in name order) and glob patterns, each once."""
+    found: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_file():
+            found.append(path)
+        elif path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif GLOB_CHARS & set(argument):
+            matches = sorted(Path(m) for m in glob.glob(argument, recursive=True))
+            files = [m for m in matches if m.is_file()]
+            if not files:
+                raise fail(f"no file matches {argument}", USAGE)
+            found.extend(files)
+        else:
+            raise fail(f"no such file or directory: {argument}", USAGE)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    names: dict[str, Path] = {}
+    for path in unique:
+        if path.name in names:
+            raise fail(
+                f"two files are both named {path.name} ({names[path.name]} and {path}): "
+                "an app keeps one object per name; push them separately",
+                USAGE,
+            )
+        names[path.name] = path
+    return unique
+
+
+@contextmanager
+def progress_reporter(
+    paths: list[Path], quiet: bool
+) -> Iterator[Callable[[str, int, int], None] | None]:
+    """Rich bars on a terminal; nothing otherwise (the summary lines follow)."""
+    console = Console(stderr=True)
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    sizes = {p.name: p.stat().st_size for p in paths}
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+        TransferSpeedColumn(), TimeRemainingColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=console, transient=False) as bars:
+        total = bars.add_task("total", total=sum(sizes.values()))
+        tasks: dict[str, TaskID] = {}
+        sent_so_far: dict[str, int] = {}
+        lock = threading.Lock()
+
+        def update(name: str, sent: int, size: int) -> None:
+            with lock:
+                if name not in tasks:
+                    tasks[name] = bars.add_task(name, total=size)
+                delta = sent - sent_so_far.get(name, 0)
+                sent_so_far[name] = sent
+                bars.update(tasks[name], completed=sent)
+                bars.advance(total, delta)
+                if sent >= size:
+                    bars.remove_task(tasks[name])
+
+        yield update
+
+
+def run_push(client: Client, app: str, paths: list[Path], type_: str | None,
+             concurrency: int, quiet: bool) -> tuple[list[PushResult], bool]:  # fmt: skip
+    """Push in a helper thread, so Ctrl-C reaches this one: (results, interrupted)."""
+    cancel, finished = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["results"] = client.push(
+                app, paths, type_, concurrency=concurrency, progress=progress, cancel=cancel
+            )
+        except BaseException as exc:  # re-raised in the main thread
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    interrupted = False
+    with progress_reporter(paths, quiet) as progress:
+        threading.Thread(target=work, name="lz-push-main", daemon=True).start()
+        # An Event, not Thread.join: before Python 3.13 a KeyboardInterrupt inside
+        # join() can leave the thread reported as finished while it still runs.
+        while not finished.is_set():
+            try:
+                finished.wait(0.2)
+            except KeyboardInterrupt:
+                interrupted = True
+                cancel.set()
+                typer.echo("interrupted: stopping the uploads in flight...", err=True)
+    error = outcome.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    results = outcome["results"]
+    assert isinstance(results, list)
+    return results, interrupted
+
+
+def push(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories or glob patterns.")],
+    app: Annotated[str, typer.Option("--app", help="The app (appId) to push to.")],
+    type_: Annotated[
+        str | None, typer.Option("--type", help="File type; a dataset type name validates it.")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Uploads at once.")] = 4,
+    url: UrlOption = None,
+    client_id: ClientIdOption = None,
+    client_secret: SecretOption = None,
+    profile: ProfileOption = "default",
+    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Upload files to an app with the Push API: batches, parallel streams, retries."""
+    files = expand(paths)
+    try:
+        creds = resolve(
+            {"url": url, "client_id": client_id, "client_secret": client_secret}, profile
+        )
+    except CredentialsError as exc:
+        raise fail(str(exc), USAGE) from None
+    try:
+        with Client(creds.url, creds.client_id, creds.client_secret) as client:
+            results, interrupted = run_push(client, app, files, type_, concurrency, json)
+    except (AuthenticationError, PermissionDenied) as exc:
+        raise fail(exc.message, AUTH) from None
+    except ServerUnreachable as exc:
+        raise fail(exc.message, UNREACHABLE) from None
+    except LandingzoneClientError as exc:
+        raise fail(exc.message, SOME_FAILED) from None
+    report(results, json, interrupted)
+    done = all(r.outcome == "uploaded" for r in results)
+    raise typer.Exit(OK if done and not interrupted else SOME_FAILED)
+
+
+def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:
+    counts = {k: sum(r.outcome == k for r in results) for k in ("uploaded", "failed", "cancelled")}
+    if as_json:
+        emit_json(
+            {
+                **counts,
+                "interrupted": interrupted,
+                "files": [
+                    {"name": r.name, "path": str(r.path), "size": r.size, "sha256": r.sha256,
+                     "etag": r.etag, "outcome": r.outcome, "error": r.error}
+                    for r in results
+                ],
+            }
+        )  # fmt: skip
+        return
+    for r in results:
+        detail = f"{r.size} bytes, sha256 {r.sha256}" if r.outcome == "uploaded" else r.error or ""
+        typer.echo(f"{r.outcome:9} {r.name}  {detail}".rstrip())
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    typer.echo(f"{summary or 'nothing to push'}", err=False, file=sys.stdout)

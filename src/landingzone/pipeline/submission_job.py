@@ -1,0 +1,46 @@
+"""Running one claimed Upload API submission and committing its outcome, fenced.
+
+Light on purpose: the validation worker process imports this at start, and
+the processing (``submission.py``, with pyarrow, DuckDB and numpy) only when a
+submission arrives, so an idle worker stays small.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from landingzone.db.submissions import SubmissionRepository
+from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
+from landingzone.domain.ports import DatasetCatalog
+from landingzone.storage.base import ObjectStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SubmissionJob:
+    submissions: SubmissionRepository
+    datasets: DatasetCatalog
+    store: ObjectStore
+    error_cap: int
+
+    def run(self, submission: Submission) -> bool:
+        """Process a claimed submission; True if this attempt's result was committed."""
+        from landingzone.pipeline.submission import IncompatibleDatasetType, SubmissionProcessor
+
+        processor = SubmissionProcessor(self.datasets, self.store, self.error_cap)
+        try:
+            outcome = processor.process(submission)
+        except IncompatibleDatasetType as exc:
+            outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
+        committed = self.submissions.complete(submission, outcome)
+        if not committed:
+            log.warning(
+                "submission %s attempt %d lost its claim; result discarded",
+                submission.token, submission.attempt,
+            )  # fmt: skip
+            for storage_id in (outcome.feedback_storage_id, outcome.results_storage_id):
+                if storage_id:
+                    self.store.delete(storage_id)
+        return committed

@@ -1,0 +1,131 @@
+"""`landingzone push` as an uploader runs it: a real server on a port, the command as a process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.server import LANDINGZONE, ServerProcess
+
+
+def push(server: ServerProcess, *args: str, env: dict[str, str] | None = None,
+         home: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    assert server.demo is not None
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+        "LZ_URL": server.url,
+        "LZ_CLIENT_ID": server.demo["client_id"],
+        "LZ_CLIENT_SECRET": server.demo["client_secret"],
+        **(env or {}),
+    }
+    if home is not None:
+        environ["XDG_CONFIG_HOME"] = str(home)
+    return subprocess.run(
+        [LANDINGZONE, "push", *args], capture_output=True, text=True, env=environ, timeout=120
+    )
+
+
+def listed(server: ServerProcess) -> dict[str, str]:
+    response = httpx.get(
+        f"{server.url}/services/push/v1/customer/apps/myAppId/files",
+        params={"limit": 1000},
+        headers={"Authorization": f"Bearer {server.demo_token()}"},
+    )
+    return {f["name"]: f["sha256"] for f in response.json()["files"]}
+
+
+def test_push_files_directories_and_globs(server: ServerProcess, tmp_path: Path) -> None:
+    tree = tmp_path / "exports"
+    (tree / "deep").mkdir(parents=True)
+    for i in range(120):
+        (tree / ("deep" if i % 2 else ".") / f"f{i:03d}.csv").write_text(f"row {i}\n" * (i + 1))
+    single = tmp_path / "single.txt"
+    single.write_text("alone")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "g1.log").write_text("g1")
+    result = push(server, "--app", "myAppId", str(tree), str(single),
+                  str(tmp_path / "other" / "*.log"), "--json")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["uploaded"] == 122 and document["failed"] == 0
+    stored = listed(server)
+    assert len(stored) == 122
+    expected = hashlib.sha256((tree / "deep" / "f001.csv").read_bytes()).hexdigest()
+    assert stored["f001.csv"] == expected
+    plain = push(server, "--app", "myAppId", str(single))
+    assert plain.returncode == 0
+    assert plain.stdout.splitlines()[0].startswith("uploaded  single.txt  5 bytes, sha256 ")
+    assert "\x1b[" not in plain.stderr  # no bars when not on a terminal
+
+
+def test_one_clear_line_and_an_exit_code_for_each_problem(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    data = tmp_path / "a.csv"
+    data.write_text("x")
+    cases = [
+        (["--app", "myAppId", str(tmp_path / "missing.csv")], {}, 2, "no such file"),
+        (["--app", "myAppId", str(tmp_path / "*.nothing")], {}, 2, "no file matches"),
+        (["--app", "myAppId", str(data)], {"LZ_CLIENT_SECRET": "wrong"}, 3, "client_secret"),
+        (["--app", "noSuchApp", str(data)], {}, 1, "noSuchApp"),
+        (["--app", "myAppId", str(data)], {"LZ_URL": "http://127.0.0.1:9"}, 4, "did not answer"),
+    ]
+    for args, env, code, words in cases:
+        result = push(server, *args, env=env)
+        assert result.returncode == code, (args, result.stderr)
+        assert result.stderr.startswith("error: ") and words in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_credentials_from_a_private_profile_file(server: ServerProcess, tmp_path: Path) -> None:
+    assert server.demo is not None
+    config = tmp_path / "landingzone" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f'[default]\nurl = "{server.url}"\nclient_id = "{server.demo["client_id"]}"\n'
+        f'client_secret = "{server.demo["client_secret"]}"\n'
+    )
+    data = tmp_path / "p.csv"
+    data.write_text("p")
+    without_env = {"LZ_URL": "", "LZ_CLIENT_ID": "", "LZ_CLIENT_SECRET": ""}
+    config.chmod(0o644)
+    refused = push(server, "--app", "myAppId", str(data), env=without_env, home=tmp_path)
+    assert refused.returncode == 2 and "chmod 600" in refused.stderr
+    config.chmod(0o600)
+    used = push(server, "--app", "myAppId", str(data), env=without_env, home=tmp_path)
+    assert used.returncode == 0, used.stderr
+    assert "p.csv" in listed(server)
+
+
+def test_ctrl_c_stops_cleanly_and_reports(server: ServerProcess, tmp_path: Path) -> None:
+    assert server.demo is not None
+    big = tmp_path / "big.bin"
+    with big.open("wb") as out:
+        out.truncate(2 * 1024 * 1024 * 1024)  # sparse: 2 GiB to read, nothing to write here
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+        "LZ_URL": server.url,
+        "LZ_CLIENT_ID": server.demo["client_id"],
+        "LZ_CLIENT_SECRET": server.demo["client_secret"],
+    }
+    process = subprocess.Popen(
+        [LANDINGZONE, "push", "--app", "myAppId", str(big), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environ,
+    )  # fmt: skip
+    time.sleep(3)  # hashing (~3 s) or the upload (~5 s) under way
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1, stderr
+    assert "interrupted" in stderr
+    document = json.loads(stdout)
+    assert document["interrupted"] is True
+    assert document["files"][0]["outcome"] == "cancelled"
+    assert document["cancelled"] == 1
+    assert "big.bin" not in listed(server)  # the short body was not stored
