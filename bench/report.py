@@ -236,8 +236,10 @@ def render(
     out = [
         "# Benchmark results",
         "",
-        f"Written by `{command}` (what `make bench` runs) on {facts['date']}. Each run "
-        "overwrites this file; see bench/README.md for what is measured and the caveats.",
+        f"Written by `{command}` (what `make bench` runs first) on {facts['date']}. Each run "
+        "rewrites sections (a) and (b); the later sections belong to `bench.validation` and "
+        "`bench.uploadapi`, whose runs replace only their own (each names its command and "
+        "date). See bench/README.md for what is measured and the caveats.",
         "",
         "## Machine",
         "",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -59,6 +60,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def other_sections(results: Path) -> str:
+    """The sections other benchmarks own (between their markers), kept across runs."""
+    if not results.exists():
+        return ""
+    owned = re.finditer(r"<!-- (\w+):start -->.*?<!-- \1:end -->", results.read_text(), re.S)
+    return "".join(f"\n{section.group(0)}\n" for section in owned)
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     args = parse_args(args_list)
@@ -86,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     text = report.render(command, facts, batch, put)
-    args.output.write_text(text)
+    args.output.write_text(text.rstrip() + "\n" + other_sections(args.output))
     print()
     print("\n".join(line for line in text.splitlines() if line.startswith("| (")))
     print(f"\nwrote {args.output}")
