@@ -129,3 +129,40 @@ def test_ctrl_c_stops_cleanly_and_reports(server: ServerProcess, tmp_path: Path)
     assert document["files"][0]["outcome"] == "cancelled"
     assert document["cancelled"] == 1
     assert "big.bin" not in listed(server)  # the short body was not stored
+
+
+def test_files_upload_status_and_errors(server: ServerProcess, tmp_path: Path) -> None:
+    header = (
+        "transaction_id,created_at,amount,currency,status,payment_method,"
+        "merchant_reference,customer_id,fee,country\n"
+    )
+    row = "2025-01-01T10:00:00Z,{},EUR,succeeded,card,ref,cus,0.10,FR\n"
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(header + "tx1," + row.format("1.50") + "tx2," + row.format("2.50"))
+    bad.write_text(header + "tx1," + row.format("x") + "tx2," + row.format("=1+2"))
+
+    def files(*args: str) -> subprocess.CompletedProcess[str]:
+        assert server.demo is not None
+        environ = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+            "LZ_URL": server.url,
+            "LZ_CLIENT_ID": server.demo["client_id"],
+            "LZ_CLIENT_SECRET": server.demo["client_secret"],
+        }
+        return subprocess.run([LANDINGZONE, "files", *args], capture_output=True, text=True,
+                              env=environ, timeout=120)  # fmt: skip
+
+    done = files("upload", "--dataset", "transactions", str(good), "--json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["status"] == "Completed" and document["statistics"]["rowsImported"] == 2
+    failed = files("upload", "--dataset", "transactions", str(bad))
+    assert failed.returncode == 1, failed.stderr
+    file_id = failed.stdout.split()[0]
+    assert "Failed" in failed.stdout and "row 2, column 3 (amount): type-error" in failed.stdout
+    status = files("status", file_id, "--json")
+    assert json.loads(status.stdout)["errorCount"] == 2
+    as_csv = files("errors", file_id, "--csv")
+    assert as_csv.returncode == 0 and "'=1+2" in as_csv.stdout
+    unknown = files("status", "00000000-0000-0000-0000-000000000000")
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")

@@ -1,5 +1,5 @@
 """The `landingzone` command: server commands (serve, worker, migrate, config, admin) and
-the uploader's commands (push)."""
+the uploader's commands (push, files)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 
 from landingzone.bootstrap import Services
 from landingzone.cli.admin import admin_app
+from landingzone.cli.files import files_app
 from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.push import push as push_command
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(admin_app, name="admin")
 app.command(name="push")(push_command)
+app.add_typer(files_app, name="files")
 
 
 @app.command()

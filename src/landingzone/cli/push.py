@@ -1,8 +1,6 @@
 """`landingzone push`: the uploader's command for the Push API, on top of the SDK.
 
-Exit codes (docs/cli.md): 0 every file uploaded, 1 some failed or were
-cancelled (or the app is unknown), 2 usage (bad flags, a missing path),
-3 authentication or permission, 4 server unreachable.
+Exit codes: see ``connect.py``; 1 here means some file failed or was cancelled.
 """
 
 from __future__ import annotations
@@ -27,36 +25,24 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from landingzone.cli.credentials import CredentialsError, resolve
+from landingzone.cli.connect import (
+    FAILED,
+    OK,
+    USAGE,
+    ClientIdOption,
+    ProfileOption,
+    SecretOption,
+    UrlOption,
+    connected,
+    fail,
+)
 from landingzone.cli.output import emit_json
 from landingzone.client import (
-    AuthenticationError,
     Client,
-    LandingzoneClientError,
-    PermissionDenied,
     PushResult,
-    ServerUnreachable,
 )
 
-OK, SOME_FAILED, USAGE, AUTH, UNREACHABLE = 0, 1, 2, 3, 4
 GLOB_CHARS = frozenset("*?[")
-
-UrlOption = Annotated[str | None, typer.Option("--url", help="Server base URL (LZ_URL).")]
-ClientIdOption = Annotated[
-    str | None, typer.Option("--client-id", help="OAuth client id (LZ_CLIENT_ID).")
-]
-SecretOption = Annotated[
-    str | None,
-    typer.Option("--client-secret", help="OAuth client secret (LZ_CLIENT_SECRET)."),
-]
-ProfileOption = Annotated[
-    str, typer.Option("--profile", help="Section of the profile file to read.")
-]
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
 
 
 def expand(arguments: list[str]) -> list[Path]:
@@ -174,24 +160,11 @@ def push(
 ) -> None:
     """Upload files to an app with the Push API: batches, parallel streams, retries."""
     files = expand(paths)
-    try:
-        creds = resolve(
-            {"url": url, "client_id": client_id, "client_secret": client_secret}, profile
-        )
-    except CredentialsError as exc:
-        raise fail(str(exc), USAGE) from None
-    try:
-        with Client(creds.url, creds.client_id, creds.client_secret) as client:
-            results, interrupted = run_push(client, app, files, type_, concurrency, json)
-    except (AuthenticationError, PermissionDenied) as exc:
-        raise fail(exc.message, AUTH) from None
-    except ServerUnreachable as exc:
-        raise fail(exc.message, UNREACHABLE) from None
-    except LandingzoneClientError as exc:
-        raise fail(exc.message, SOME_FAILED) from None
+    with connected(url, client_id, client_secret, profile) as client:
+        results, interrupted = run_push(client, app, files, type_, concurrency, json)
     report(results, json, interrupted)
     done = all(r.outcome == "uploaded" for r in results)
-    raise typer.Exit(OK if done and not interrupted else SOME_FAILED)
+    raise typer.Exit(OK if done and not interrupted else FAILED)
 
 
 def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:

@@ -23,12 +23,15 @@ from landingzone.client.errors import (
     RetriesExhausted,
     ServerUnreachable,
 )
+from landingzone.client.files import FilesApi, FileStatus
 from landingzone.client.http import RetryPolicy, Session
 from landingzone.client.push import Progress, Pusher, PushResult
 
 __all__ = [
     "AuthenticationError",
     "Client",
+    "FileStatus",
+    "FilesApi",
     "LandingzoneClientError",
     "NotFound",
     "PermissionDenied",
@@ -60,6 +63,7 @@ class Client:
             token_url=token_url, scope_uri_prefix=scope_uri_prefix,
             transport=transport, retry=retry, timeout=timeout,
         )  # fmt: skip
+        self.files = FilesApi(self.session)
 
     def __enter__(self) -> Client:
         return self

@@ -49,6 +49,35 @@ class Cancelled(Exception):
     """The caller's cancel event was set while a file was being sent."""
 
 
+def put_file(
+    session: Session,
+    url: str,
+    path: Path,
+    content_md5: str,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> str | None:
+    """One PUT of ``path`` to a signed URL, streamed from disk; the ETag the store answered."""
+    size = path.stat().st_size
+
+    def body() -> Iterator[bytes]:
+        sent = 0
+        with path.open("rb") as source:
+            while block := source.read(BLOCK):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled
+                sent += len(block)
+                yield block
+                if progress:
+                    progress(path.name, sent, size)
+
+    headers = {"Content-Length": str(size), "Content-MD5": content_md5}
+    response = session.http.put(url, content=body(), headers=headers)
+    raise_for_answer(response)
+    etag = response.headers.get("etag")
+    return etag.strip('"') if etag else None
+
+
 class Pusher:
     def __init__(
         self, session: Session, concurrency: int = 4, cancel: threading.Event | None = None
@@ -103,7 +132,7 @@ class Pusher:
         while True:
             try:
                 etag = self._session.retrying(
-                    partial(self._put, url, path, size, content_md5, progress)
+                    partial(put_file, self._session, url, path, content_md5, progress, self._cancel)
                 )
                 return PushResult(path.name, path, size, sha256, etag, "uploaded")
             except PermissionDenied as exc:
@@ -121,23 +150,3 @@ class Pusher:
 
     def _not_sent(self, path: Path) -> PushResult:
         return PushResult(path.name, path, path.stat().st_size, "", None, "cancelled")
-
-    def _put(
-        self, url: str, path: Path, size: int, content_md5: str, progress: Progress | None
-    ) -> str | None:
-        def body() -> Iterator[bytes]:
-            sent = 0
-            with path.open("rb") as source:
-                while block := source.read(BLOCK):
-                    if self._cancel.is_set():
-                        raise Cancelled
-                    sent += len(block)
-                    yield block
-                    if progress:
-                        progress(path.name, sent, size)
-
-        headers = {"Content-Length": str(size), "Content-MD5": content_md5}
-        response = self._session.http.put(url, content=body(), headers=headers)
-        raise_for_answer(response)
-        etag = response.headers.get("etag")
-        return etag.strip('"') if etag else None
