@@ -166,3 +166,40 @@ def test_files_upload_status_and_errors(server: ServerProcess, tmp_path: Path) -
     assert as_csv.returncode == 0 and "'=1+2" in as_csv.stdout
     unknown = files("status", "00000000-0000-0000-0000-000000000000")
     assert unknown.returncode == 1 and unknown.stderr.startswith("error: ")
+
+
+def test_uploaddata_and_results(server: ServerProcess, tmp_path: Path) -> None:
+    assert server.demo is not None
+    data = tmp_path / "data.csv"
+    data.write_text("User1,12/05/2024,09:00,12/05/2024,17:00\n")  # no header row
+    events = tmp_path / "events.csv"
+    events.write_text("User1,12/05/2024,09:05,12/05/2024,09:30,Meeting,1\n")
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+        "LZ_URL": server.url,
+        "LZ_CLIENT_ID": server.demo["client_id"],
+        "LZ_CLIENT_SECRET": server.demo["client_secret"],
+        "LZ_API_KEY": server.demo["api_key"],
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([LANDINGZONE, *args], capture_output=True, text=True,
+                              env=environ, timeout=120)  # fmt: skip
+
+    done = run("uploaddata", "--name", "cli", "--data", str(data), "--events", str(events),
+               "--timezone", "UTC", "--json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    submission = json.loads(done.stdout)
+    assert submission["status"] == "completedsuccessfully"
+    table = run("results", submission["token"], "--key", "tableofresultids")
+    assert table.returncode == 0, table.stderr
+    [row] = json.loads(table.stdout)
+    assert (row["Row"], row["EventCount"], row["EventMinutes"]) == (1, 1, 25)
+    again = run("uploaddata", "--name", "cli", "--data", str(data))
+    assert again.returncode == 1 and "Overwrite" in again.stderr
+    data.write_text("User1,31/02/2024,09:00,12/05/2024,17:00\n")
+    failed = run("uploaddata", "--name", "cli", "--data", str(data), "--overwrite")
+    assert failed.returncode == 1
+    assert "Data row 1 (StartDate): type-error" in failed.stdout
+    wrong_key = run("results", submission["token"], "--key", "status", "--api-key", "nope")
+    assert wrong_key.returncode == 3 and wrong_key.stderr.startswith("error: Key")

@@ -32,6 +32,9 @@ SecretOption = Annotated[
     str | None,
     typer.Option("--client-secret", help="OAuth client secret (LZ_CLIENT_SECRET)."),
 ]
+ApiKeyOption = Annotated[
+    str | None, typer.Option("--api-key", help="The client's API key (LZ_API_KEY).")
+]
 ProfileOption = Annotated[
     str, typer.Option("--profile", help="Section of the profile file to read.")
 ]
@@ -44,17 +47,22 @@ def fail(message: str, code: int) -> typer.Exit:
 
 @contextmanager
 def connected(
-    url: str | None, client_id: str | None, client_secret: str | None, profile: str
+    url: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    profile: str,
+    api_key: str | None = None,
 ) -> Iterator[Client]:
     """A client for the resolved credentials; the SDK's errors become one line and a code."""
+    flags = {"url": url, "client_id": client_id, "client_secret": client_secret, "api_key": api_key}
     try:
-        creds = resolve(
-            {"url": url, "client_id": client_id, "client_secret": client_secret}, profile
-        )
+        creds = resolve(flags, profile)
     except CredentialsError as exc:
         raise fail(str(exc), USAGE) from None
     try:
-        with Client(creds.url, creds.client_id, creds.client_secret) as client:
+        with Client(
+            creds.url, creds.client_id, creds.client_secret, api_key=creds.api_key
+        ) as client:
             yield client
     except (AuthenticationError, PermissionDenied) as exc:
         raise fail(exc.message, AUTH) from None

@@ -1,5 +1,5 @@
 """The `landingzone` command: server commands (serve, worker, migrate, config, admin) and
-the uploader's commands (push, files)."""
+the uploader's commands (push, files, uploaddata, results)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.push import push as push_command
 from landingzone.cli.serve import demo_banner, prepare, run_server
+from landingzone.cli.uploadapi import results as results_command
+from landingzone.cli.uploadapi import uploaddata as uploaddata_command
 from landingzone.logs import configure_logging
 
 app = typer.Typer(
@@ -27,6 +29,8 @@ app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 app.command(name="push")(push_command)
 app.add_typer(files_app, name="files")
+app.command(name="uploaddata")(uploaddata_command)
+app.command(name="results")(results_command)
 
 
 @app.command()

@@ -26,6 +26,7 @@ from landingzone.client.errors import (
 from landingzone.client.files import FilesApi, FileStatus
 from landingzone.client.http import RetryPolicy, Session
 from landingzone.client.push import Progress, Pusher, PushResult
+from landingzone.client.uploadapi import Submission, UploadApi
 
 __all__ = [
     "AuthenticationError",
@@ -40,6 +41,8 @@ __all__ = [
     "RetriesExhausted",
     "RetryPolicy",
     "ServerUnreachable",
+    "Submission",
+    "UploadApi",
 ]
 
 
@@ -52,6 +55,7 @@ class Client:
         client_id: str,
         client_secret: str,
         *,
+        api_key: str | None = None,
         token_url: str | None = None,
         scope_uri_prefix: str = "",
         transport: httpx.BaseTransport | None = None,
@@ -64,6 +68,7 @@ class Client:
             transport=transport, retry=retry, timeout=timeout,
         )  # fmt: skip
         self.files = FilesApi(self.session)
+        self.upload_api = UploadApi(self.session, client_id, api_key)
 
     def __enter__(self) -> Client:
         return self
@@ -78,6 +83,25 @@ class Client:
 
     def close(self) -> None:
         self.session.close()
+
+    def upload_data(
+        self,
+        name: str,
+        data: str | Path,
+        events: str | Path | None = None,
+        *,
+        overwrite: bool = False,
+        time_zone: str | None = None,
+        wait: bool = True,
+    ) -> Submission:
+        """Upload API: submit Data (and EventData); waits for the verdict by default."""
+        return self.upload_api.upload_data(
+            name, data, events, overwrite=overwrite, time_zone=time_zone, wait=wait
+        )
+
+    def results(self, token: str, data_key: str) -> object:
+        """Upload API: ``status``, ``feedback`` or ``tableofresultids`` of a submission."""
+        return self.upload_api.results(token, data_key)
 
     def push(
         self,
