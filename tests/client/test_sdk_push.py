@@ -8,6 +8,7 @@ import hashlib
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from sqlalchemy import select
 import landingzone.client as sdk
 from landingzone.client import Client, RetryPolicy
 from landingzone.db.tables import objects
-from tests.conftest import Credentials, Harness
+from tests.conftest import Credentials, Harness, build_harness, make_settings
 
 FAST = RetryPolicy(attempts=5, backoff_seconds=0.001, max_backoff_seconds=0.01)
 Fault = Callable[[httpx.Request], httpx.Response | None]
@@ -206,3 +207,23 @@ def test_a_set_cancel_event_sends_nothing(harness: Harness, tmp_path: Path) -> N
     assert transport.seen["PUT"] == 0
     with harness.services.engine.connect() as conn:
         assert conn.execute(select(objects.c.id)).first() is None
+
+
+def test_a_url_that_really_expires_before_the_upload_starts(tmp_path: Path) -> None:
+    """The server's own expiry (LZ_UPLOAD_URL_TTL=1), not a simulated 403."""
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'm.db'}", upload_url_ttl=1)
+    for harness in build_harness(settings):
+        creds = harness.tenant("acme")
+        first = {"put": True}
+
+        def late(request: httpx.Request, first: dict[str, bool] = first) -> httpx.Response | None:
+            if request.method == "PUT" and first["put"]:
+                first["put"] = False
+                time.sleep(1.5)  # the URL was issued 1 s ago: now it has expired
+            return None
+
+        transport = InProcess(harness, late)
+        with client(harness, creds, transport) as lz:
+            [result] = lz.push("myAppId", files(tmp_path, 1))
+        assert result.outcome == "uploaded"
+        assert transport.seen["upload"] == 2 and transport.seen["PUT"] == 2

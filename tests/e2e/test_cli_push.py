@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -203,3 +204,38 @@ def test_uploaddata_and_results(server: ServerProcess, tmp_path: Path) -> None:
     assert "Data row 1 (StartDate): type-error" in failed.stdout
     wrong_key = run("results", submission["token"], "--key", "status", "--api-key", "nope")
     assert wrong_key.returncode == 3 and wrong_key.stderr.startswith("error: Key")
+
+
+def test_a_2_gb_file_with_flat_client_memory(server: ServerProcess, tmp_path: Path) -> None:
+    """The CLI's peak RSS stays that of a small push: the file is streamed, never held."""
+    assert server.demo is not None
+    small, big = tmp_path / "small.bin", tmp_path / "big.bin"
+    small.write_bytes(b"s" * 1024)
+    with big.open("wb") as out:
+        out.truncate(2 * 1024 * 1024 * 1024)  # sparse: 2 GiB to read and send
+    probe = (
+        "import resource, sys\n"
+        "from landingzone.cli.main import main\n"
+        "sys.argv = ['landingzone', 'push', '--app', 'myAppId', sys.argv[1], '--json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, code,\n"
+        "      file=sys.stderr)\n"
+    )
+    environ = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+        "LZ_URL": server.url,
+        "LZ_CLIENT_ID": server.demo["client_id"],
+        "LZ_CLIENT_SECRET": server.demo["client_secret"],
+    }
+    peaks = []
+    for path in (small, big):
+        run = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True,
+                             text=True, env=environ, timeout=300)  # fmt: skip
+        rss, code = run.stderr.strip().splitlines()[-1].split()[1:]
+        assert code in ("0", "None"), run.stderr
+        peaks.append(int(rss))
+    assert json.loads(run.stdout)["files"][0]["size"] == 2 * 1024 * 1024 * 1024
+    assert peaks[1] < peaks[0] + 30, f"peak RSS MB: small push {peaks[0]}, 2 GiB push {peaks[1]}"
