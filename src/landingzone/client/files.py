@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from landingzone.client.http import Session
-from landingzone.client.push import Progress, digests, put_file
+from landingzone.client.push import Progress, content_md5, put_file
 
 FINAL = ("Completed", "Failed")
 # Polling for the verdict: from this interval, doubling, up to the cap.
@@ -72,9 +72,9 @@ class FilesApi:
             "/analytics/files/upload",
             json={"datasetType": dataset_type, "file": {"name": path.name, "type": "csv"}},
         ).json()
-        content_md5, _ = digests(path)
+        md5 = content_md5(path)
         self._session.retrying(
-            partial(put_file, self._session, created["uploadUrl"], path, content_md5, progress)
+            partial(put_file, self._session, created["uploadUrl"], path, md5, progress)
         )
         status = self.status(created["id"])
         return self.wait(status.id, timeout) if wait else status

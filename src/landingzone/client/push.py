@@ -29,20 +29,20 @@ class PushResult:
     name: str
     path: Path
     size: int
-    sha256: str
+    sha256: str  # of the bytes sent, computed while sending; "" unless uploaded
     etag: str | None
     outcome: str  # "uploaded", "failed", or "cancelled" (not stored: send it again)
     error: str | None = None
 
 
-def digests(path: Path) -> tuple[str, str]:
-    """(base64 MD5 for Content-MD5, hex SHA-256), in one pass over the file."""
-    md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+def content_md5(path: Path) -> str:
+    """Base64 MD5 of the file for Content-MD5: a pass before the PUT, as the header
+    precedes the body. (SHA-256 is computed while the body is sent.)"""
+    md5 = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as source:
         while block := source.read(BLOCK):
             md5.update(block)
-            sha256.update(block)
-    return base64.b64encode(md5.digest()).decode(), sha256.hexdigest()
+    return base64.b64encode(md5.digest()).decode()
 
 
 class Cancelled(Exception):
@@ -56,9 +56,10 @@ def put_file(
     content_md5: str,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
-) -> str | None:
-    """One PUT of ``path`` to a signed URL, streamed from disk; the ETag the store answered."""
+) -> tuple[str | None, str]:
+    """One PUT of ``path`` to a signed URL, streamed from disk: (the store's ETag, SHA-256)."""
     size = path.stat().st_size
+    sha256 = hashlib.sha256()
 
     def body() -> Iterator[bytes]:
         sent = 0
@@ -67,6 +68,7 @@ def put_file(
                 if cancel is not None and cancel.is_set():
                     raise Cancelled
                 sent += len(block)
+                sha256.update(block)
                 yield block
                 if progress:
                     progress(path.name, sent, size)
@@ -75,7 +77,7 @@ def put_file(
     response = session.http.put(url, content=body(), headers=headers)
     raise_for_answer(response)
     etag = response.headers.get("etag")
-    return etag.strip('"') if etag else None
+    return (etag.strip('"') if etag else None), sha256.hexdigest()
 
 
 class Pusher:
@@ -127,26 +129,26 @@ class Pusher:
         if self._cancel.is_set():
             return self._not_sent(path)
         size = path.stat().st_size
-        content_md5, sha256 = digests(path)
+        md5 = content_md5(path)
         fresh_urls = 0
         while True:
             try:
-                etag = self._session.retrying(
-                    partial(put_file, self._session, url, path, content_md5, progress, self._cancel)
+                etag, sha256 = self._session.retrying(
+                    partial(put_file, self._session, url, path, md5, progress, self._cancel)
                 )
                 return PushResult(path.name, path, size, sha256, etag, "uploaded")
             except PermissionDenied as exc:
                 # Expired before it was used, or used by an earlier attempt whose answer
                 # was lost: a fresh URL makes a new version, never a partial one.
                 if fresh_urls == FRESH_URL_ATTEMPTS:
-                    return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+                    return PushResult(path.name, path, size, "", None, "failed", str(exc))
                 fresh_urls += 1
                 url = self.upload_urls(app_id, [path.name], type_)[path.name]
             except LandingzoneClientError as exc:
-                return PushResult(path.name, path, size, sha256, None, "failed", str(exc))
+                return PushResult(path.name, path, size, "", None, "failed", str(exc))
             except Cancelled:
                 # The server saw a body shorter than its Content-Length: nothing stored.
-                return PushResult(path.name, path, size, sha256, None, "cancelled")
+                return PushResult(path.name, path, size, "", None, "cancelled")
 
     def _not_sent(self, path: Path) -> PushResult:
         return PushResult(path.name, path, path.stat().st_size, "", None, "cancelled")
