@@ -41,6 +41,7 @@ bench: dev
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.validation
 	$(BIN)/python -m bench.uploadapi
+	$(BIN)/python -m bench.push
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -10,13 +10,11 @@ from typing import Annotated
 
 import typer
 
-from landingzone.bootstrap import Services
 from landingzone.cli.admin import admin_app
 from landingzone.cli.files import files_app
 from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.push import push as push_command
-from landingzone.cli.serve import demo_banner, prepare, run_server
 from landingzone.cli.uploadapi import results as results_command
 from landingzone.cli.uploadapi import uploaddata as uploaddata_command
 from landingzone.logs import configure_logging
@@ -40,6 +38,8 @@ def serve(
     json: JsonFlag = False,
 ) -> None:
     """Run the API and the object endpoint (migrates the database first)."""
+    from landingzone.cli.serve import demo_banner, prepare, run_server  # the server stack
+
     settings = load_settings(host=host, port=port)
     with friendly_errors():
         issued = prepare(settings)
@@ -89,6 +89,8 @@ def worker(
 @app.command()
 def migrate(json: JsonFlag = False) -> None:
     """Apply database migrations (serve does this itself)."""
+    from landingzone.bootstrap import Services  # the server stack
+
     settings = load_settings()
     with friendly_errors():
         services = Services.build(settings)
