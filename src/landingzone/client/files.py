@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from landingzone.client.http import Session
+from landingzone.client.http import Session, poll
 from landingzone.client.push import Progress, content_md5, put_file
 
 FINAL = ("Completed", "Failed")
@@ -85,14 +85,10 @@ class FilesApi:
         )
 
     def wait(self, file_id: str, timeout: float | None = None) -> FileStatus:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        interval = FIRST_POLL_SECONDS
-        while not (status := self.status(file_id)).done:
-            if deadline is not None and time.monotonic() >= deadline:
-                return status
-            self._sleep(interval)
-            interval = min(interval * 2, MAX_POLL_SECONDS)
-        return status
+        return poll(
+            partial(self.status, file_id), lambda status: status.done,
+            first=FIRST_POLL_SECONDS, cap=MAX_POLL_SECONDS, timeout=timeout, sleep=self._sleep,
+        )  # fmt: skip
 
     def errors(self, file_id: str) -> list[dict[str, Any]]:
         """Every stored error of the file (the server keeps the first LZ_ERROR_CAP)."""

@@ -20,7 +20,11 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
+    retry_if_result,
     stop_after_attempt,
+    stop_after_delay,
+    stop_never,
+    wait_exponential,
     wait_random_exponential,
 )
 
@@ -53,6 +57,28 @@ class RetryPolicy:
     attempts: int = 6
     backoff_seconds: float = 0.5  # the first wait is up to this, doubling, with full jitter
     max_backoff_seconds: float = 20.0
+
+
+def poll(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    first: float,
+    cap: float,
+    timeout: float | None,
+    sleep: Callable[[float], None],
+) -> T:
+    """Call ``fetch`` until ``done``, waiting ``first`` seconds then doubling up to ``cap``;
+    after ``timeout`` seconds the latest answer is returned, done or not."""
+    polling = Retrying(
+        retry=retry_if_result(lambda answer: not done(answer)),
+        wait=wait_exponential(multiplier=first, max=cap),
+        stop=stop_never if timeout is None else stop_after_delay(timeout),
+        sleep=sleep,
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    answer: T = polling(fetch)
+    return answer
 
 
 def describe(response: httpx.Response) -> LandingzoneClientError:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from landingzone.client.errors import LandingzoneClientError
-from landingzone.client.http import Session
+from landingzone.client.http import Session, poll
 
 DONE = ("completedsuccessfully", "failed")
 FIRST_POLL_SECONDS = 0.1
@@ -83,12 +83,11 @@ class UploadApi:
         return self._session.request("GET", "/GetResults", params=params).json()
 
     def wait(self, token: str, timeout: float | None = None) -> Submission:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        interval = FIRST_POLL_SECONDS
-        while (status := str(self.results(token, "status"))) not in DONE:
-            if deadline is not None and time.monotonic() >= deadline:
-                return Submission(token, status)
-            self._sleep(interval)
-            interval = min(interval * 2, MAX_POLL_SECONDS)
+        status = poll(
+            lambda: str(self.results(token, "status")), lambda status: status in DONE,
+            first=FIRST_POLL_SECONDS, cap=MAX_POLL_SECONDS, timeout=timeout, sleep=self._sleep,
+        )  # fmt: skip
+        if status not in DONE:
+            return Submission(token, status)
         feedback = self.results(token, "feedback") if status == "failed" else []
         return Submission(token, status, list(feedback))
