@@ -61,3 +61,14 @@ def test_without_an_api_key_the_error_says_so(harness: Harness) -> None:
     with client(harness, with_key=False) as lz, pytest.raises(LandingzoneClientError) as missing:
         lz.upload_data("n", DATA)
     assert "API key" in str(missing.value)
+
+
+def test_a_wrong_key_is_not_mistaken_for_an_expired_token(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    transport = InProcess(harness)
+    lz = Client("http://testserver", creds.client_id, creds.client_secret, api_key="wrong",
+                transport=transport, retry=FAST)  # fmt: skip
+    with lz, pytest.raises(LandingzoneClientError) as refused:
+        lz.upload_data("n", DATA, wait=False)
+    assert refused.value.status == 401 and "Key" in refused.value.message
+    assert transport.seen["token"] == 1

@@ -216,7 +216,10 @@ class Session:
                 response = self.http.request(
                     method, f"{self.base_url}{path}", headers=headers, **kwargs
                 )
-                if response.status_code != 401 or renew:
+                # Only a refused token (RFC 6750 invalid_token) is worth a new one; other
+                # 401s (the Upload API's wrong Key) would refuse the new token too.
+                challenge = response.headers.get("www-authenticate", "")
+                if response.status_code != 401 or renew or "invalid_token" not in challenge:
                     break
             raise_for_answer(response)
             return response
