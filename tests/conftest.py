@@ -21,6 +21,9 @@ from landingzone.api.app import create_asgi_app
 from landingzone.bootstrap import Services
 from landingzone.settings import Settings
 
+# moto's S3 server fixtures, for the tests of the S3 backend.
+pytest_plugins = ["tests.s3"]
+
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 PUBLIC_URL = "http://testserver"
 TEST_SECRET_KEY = "k" * 64

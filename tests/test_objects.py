@@ -36,7 +36,7 @@ def object_count(harness: Harness) -> int:
 
 
 def stored_files(harness: Harness) -> list[Path]:
-    return sorted(p for p in harness.services.store.objects_dir.rglob("*") if p.is_file())
+    return sorted(p for p in harness.services.local_store.objects_dir.rglob("*") if p.is_file())
 
 
 def s3_code(body: str) -> str:
@@ -66,7 +66,7 @@ def test_put_stores_bytes_durably_and_answers_etag(harness: Harness) -> None:
     # Bytes live under a generated id, never a path built from the filename.
     assert path.name == row.storage_id
     assert "a.csv" not in str(path)
-    assert list(harness.services.store.staging_dir.iterdir()) == []
+    assert list(harness.services.local_store.staging_dir.iterdir()) == []
 
 
 def test_empty_body_is_a_valid_object(harness: Harness) -> None:
@@ -168,7 +168,7 @@ def test_streamed_oversize_is_refused_and_stores_nothing(tmp_path: Path) -> None
         assert response.status_code == 400
         assert s3_code(response.text) == "EntityTooLarge"
         assert stored_files(harness) == []
-        assert list(harness.services.store.staging_dir.iterdir()) == []
+        assert list(harness.services.local_store.staging_dir.iterdir()) == []
 
 
 def test_content_md5_is_verified(sqlite_harness: Harness) -> None:
@@ -189,7 +189,7 @@ def test_content_md5_is_verified(sqlite_harness: Harness) -> None:
 def test_a_put_while_another_is_in_flight_is_409(sqlite_harness: Harness) -> None:
     url = signed_url(sqlite_harness)
     upload_id = dict(parse_qsl(urlsplit(url).query))["X-Lz-Upload"]
-    in_flight = sqlite_harness.services.store.begin_upload(upload_id)
+    in_flight = sqlite_harness.services.local_store.begin_upload(upload_id)
     try:
         response = sqlite_harness.http.put(url, content=b"x")
         assert response.status_code == 409
@@ -213,7 +213,7 @@ def test_full_disk_is_503_slow_down_and_the_url_stays_usable(
     assert s3_code(response.text) == "SlowDown"
     assert int(response.headers["retry-after"]) > 0
     assert stored_files(sqlite_harness) == []
-    assert list(sqlite_harness.services.store.staging_dir.iterdir()) == []
+    assert list(sqlite_harness.services.local_store.staging_dir.iterdir()) == []
     monkeypatch.undo()
     assert sqlite_harness.http.put(url, content=b"x" * 100).status_code == 200
 

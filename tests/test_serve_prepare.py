@@ -60,7 +60,7 @@ def test_cleanup_removes_old_orphans_only(tmp_path: Path) -> None:
     )
     hours_ago = time.time() - 7200
     for sid in (old_orphan, recorded):
-        os.utime(services.store.path_for(sid), (hours_ago, hours_ago))
+        os.utime(services.local_store.path_for(sid), (hours_ago, hours_ago))
     assert services.cleanup() == (0, 1)
     assert sorted(services.store.storage_ids()) == sorted([young_orphan, recorded])
     services.engine.dispose()

@@ -32,7 +32,10 @@ from landingzone.domain.admin import AdminService, IssuedClient
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
+from landingzone.domain.landing import Lander
+from landingzone.domain.ports import UploadUrlSigner
 from landingzone.domain.push import PushService
+from landingzone.domain.targets import UploadTargets
 from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
 from landingzone.errors import ConfigurationError
@@ -43,6 +46,7 @@ from landingzone.ratelimit import RateLimiter
 from landingzone.settings import Settings
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.local import LocalObjectStore
+from landingzone.storage.s3 import S3Location, S3ObjectStore, S3UrlSigner, make_client
 
 log = logging.getLogger(__name__)
 # Committed objects with no catalog row (a crash between rename and commit) are
@@ -51,14 +55,17 @@ ORPHAN_GRACE_SECONDS = 3600
 KEY_FINGERPRINT = "secret_key_fingerprint"
 
 
-def open_store(settings: Settings) -> LocalObjectStore:
+def open_store(settings: Settings) -> LocalObjectStore | S3ObjectStore:
     url = urlparse(settings.effective_storage_url)
-    if url.scheme != "file":
-        raise ConfigurationError(
-            f"LZ_STORAGE_URL '{settings.effective_storage_url}': this version stores objects "
-            "on local disk only; use a file:// URL (S3 is planned)."
-        )
-    return LocalObjectStore(Path(unquote(url.path)))
+    if url.scheme == "file":
+        return LocalObjectStore(Path(unquote(url.path)))
+    if url.scheme == "s3":
+        location = S3Location.parse(settings.effective_storage_url)
+        return S3ObjectStore(make_client(settings.s3_endpoint_url, settings.s3_region), location)
+    raise ConfigurationError(
+        f"LZ_STORAGE_URL '{settings.effective_storage_url}': use file:///absolute/path "
+        "(local disk) or s3://bucket/prefix (any S3-compatible store)."
+    )
 
 
 @dataclass
@@ -66,7 +73,7 @@ class Services:
     settings: Settings
     engine: Engine
     keys: Keys
-    store: LocalObjectStore
+    store: LocalObjectStore | S3ObjectStore
     tenants: TenantRepository
     objects: ObjectRepository
     files: FileRepository
@@ -84,14 +91,16 @@ class Services:
         tenants = TenantRepository(engine)
         objects = ObjectRepository(engine)
         dataset_repo = DatasetRepository(engine)
+        store = open_store(settings)
+        grace = settings.s3_landing_grace if isinstance(store, S3ObjectStore) else 0.0
         return cls(
             settings=settings,
             engine=engine,
             keys=keys,
-            store=open_store(settings),
+            store=store,
             tenants=tenants,
             objects=objects,
-            files=FileRepository(engine, objects),
+            files=FileRepository(engine, objects, expiry_grace=grace),
             submissions=SubmissionRepository(engine),
             dataset_repo=dataset_repo,
             admin=AdminService(tenants, keys.pepper),
@@ -123,6 +132,29 @@ class Services:
                 "original key (from backup, or the LZ_SECRET_KEY you used before)."
             )
 
+    @property
+    def local_store(self) -> LocalObjectStore:
+        """The store, when it is the local-disk one (tests and local-only tools)."""
+        if not isinstance(self.store, LocalObjectStore):
+            raise ConfigurationError("this needs LZ_STORAGE_URL to be a file:// URL")
+        return self.store
+
+    def upload_targets(self) -> UploadTargets:
+        return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo)
+
+    def upload_signer(self) -> UploadUrlSigner:
+        if isinstance(self.store, S3ObjectStore):
+            settings = self.settings
+            public = settings.s3_public_endpoint_url or settings.s3_endpoint_url
+            return S3UrlSigner(make_client(public, settings.s3_region), self.store)
+        return UrlSigner(self.keys.url, self.settings.effective_public_url)
+
+    def lander(self) -> Lander | None:
+        """What lands pre-signed S3 uploads; None for the local store (it sees every PUT)."""
+        if not isinstance(self.store, S3ObjectStore):
+            return None
+        return Lander(self.store, self.upload_targets(), self.settings.max_object_size)
+
     def analytics(self) -> AnalyticsStore:
         return AnalyticsStore(self.settings.data_dir / "analytics")
 
@@ -152,12 +184,14 @@ class Services:
                 workers=settings.validation_workers if workers is None else workers,
                 lease_seconds=settings.validation_lease,
                 max_attempts=settings.validation_max_attempts,
+                landing_seconds=settings.s3_poll_seconds,
             ),
+            lander=self.lander(),
         )
 
     def api_context(self) -> ApiContext:
         settings = self.settings
-        signer = UrlSigner(self.keys.url, settings.effective_public_url)
+        signer = self.upload_signer()
         tokens = TokenService(self.keys.token, settings.token_ttl)
         return ApiContext(
             access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
@@ -165,12 +199,10 @@ class Services:
                 self.tenants, self.objects, self.files, signer, settings.upload_url_ttl
             ),
             uploads=UploadService(
-                self.tenants,
-                self.objects,
-                self.files,
-                self.dataset_repo,
-                self.store,
-                signer,
+                self.upload_targets(),
+                self.store if isinstance(self.store, LocalObjectStore) else None,
+                # The embedded endpoint verifies its own URLs, whatever issues new ones.
+                UrlSigner(self.keys.url, settings.effective_public_url),
                 settings.max_object_size,
             ),
             files=FilesService(
@@ -198,12 +230,7 @@ class Services:
     def cleanup(self) -> tuple[int, int]:
         """Remove abandoned temp files and orphaned objects; return both counts."""
         staged = self.store.cleanup_staging()
-        now = time.time()
-        candidates = [
-            sid
-            for sid in self.store.storage_ids()
-            if self.store.age_seconds(sid, now) > ORPHAN_GRACE_SECONDS
-        ]
+        candidates = self.store.storage_ids_older_than(ORPHAN_GRACE_SECONDS, time.time())
         orphans: list[str] = []
         for start in range(0, len(candidates), 500):
             chunk = candidates[start : start + 500]

@@ -34,6 +34,25 @@ class Settings(BaseSettings):
         default=None,
         description="Where object bytes live; default file://<data dir> (objects/, staging/).",
     )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 API endpoint for an s3:// storage URL (MinIO, Ceph, R2); default AWS.",
+    )
+    s3_public_endpoint_url: str | None = Field(
+        default=None,
+        description="S3 endpoint uploaders reach, for pre-signed URLs; default the S3 endpoint.",
+    )
+    s3_region: str | None = Field(
+        default=None, description="S3 region; default AWS_REGION / AWS config, else us-east-1."
+    )
+    s3_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often workers look for uploads that landed in S3."
+    )
+    s3_landing_grace: float = Field(
+        default=900.0,
+        ge=0,
+        description="Seconds past URL expiry before an S3 Files API upload counts as unused.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL clients reach this server on; signed URLs are built on it.",

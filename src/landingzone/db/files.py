@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, and_, delete, insert, or_, select, update
@@ -98,9 +98,14 @@ def _insert_file(
 
 
 class FileRepository:
-    def __init__(self, engine: Engine, objects: ObjectRepository) -> None:
+    def __init__(
+        self, engine: Engine, objects: ObjectRepository, expiry_grace: float = 0.0
+    ) -> None:
         self._engine = engine
         self._objects = objects
+        # Seconds past its URL's expiry before an unused upload is failed: with
+        # S3 an upload that started in time lands only when the lander sees it.
+        self._expiry_grace = timedelta(seconds=expiry_grace)
 
     def create(self, record: FileRecord) -> FileRecord:
         with self._engine.begin() as conn:
@@ -196,7 +201,7 @@ class FileRepository:
         query = update(files).where(
             files.c.status == FileStatus.PENDING.value,
             files.c.uploaded_at.is_(None),
-            files.c.url_expires_at < now,
+            files.c.url_expires_at < now - self._expiry_grace,
         )
         if customer_id is not None:
             query = query.where(files.c.customer_id == customer_id)

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from landingzone.auth.signing import UrlSigner, new_upload_id
+from landingzone.auth.signing import new_upload_id
 from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
-from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants
+from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
 from landingzone.errors import BadRequest, NotFound, Unprocessable
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
@@ -62,7 +62,7 @@ class FilesService:
         tenants: Tenants,
         datasets: DatasetCatalog,
         catalog: FileCatalog,
-        signer: UrlSigner,
+        signer: UploadUrlSigner,
         url_ttl: int,
     ) -> None:
         self._tenants = tenants

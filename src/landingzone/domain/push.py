@@ -7,11 +7,11 @@ import binascii
 import time
 from dataclasses import dataclass
 
-from landingzone.auth.signing import UrlSigner, new_upload_ids
+from landingzone.auth.signing import new_upload_ids
 from landingzone.domain.keys import PUSH_TYPES, PushKey
 from landingzone.domain.models import App, Customer, FileStatus, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
-from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants
+from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants, UploadUrlSigner
 from landingzone.errors import BadRequest, NotFound
 
 MAX_BATCH = 100
@@ -48,7 +48,7 @@ class PushService:
         tenants: Tenants,
         catalog: ObjectCatalog,
         files: FileCatalog,
-        signer: UrlSigner,
+        signer: UploadUrlSigner,
         url_ttl: int,
     ) -> None:
         self._tenants = tenants

@@ -14,41 +14,21 @@ import base64
 import binascii
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from anyio import to_thread
 
 from landingzone.auth.signing import EXPIRES_PARAM, SIGNATURE_PARAM, UPLOAD_PARAM, UrlSigner
 from landingzone.domain.ingest import BodyTooLarge, ingest
-from landingzone.domain.keys import FilesKey, parse_files_key, parse_push_key
-from landingzone.domain.models import (
-    App,
-    Customer,
-    FileRecord,
-    FileStatus,
-    NewObject,
-    StoredObject,
-)
-from landingzone.domain.ports import (
-    DatasetCatalog,
-    FileCatalog,
-    ObjectCatalog,
-    Tenants,
-    UploadAlreadyUsed,
-)
+from landingzone.domain.models import NewObject, StoredObject
+from landingzone.domain.ports import UploadAlreadyUsed
+from landingzone.domain.targets import ALREADY_USED, UploadTarget, UploadTargets, access_denied
 from landingzone.errors import S3Error, StorageFull
 from landingzone.storage.base import StagingStore, UploadInFlight
-from landingzone.timeutil import utcnow
 
 SLOW_DOWN_RETRY_AFTER = 30
-ALREADY_USED = "Request has already been used: ask for a new upload URL."
 INCOMPLETE_BODY = (
     "You did not provide the number of bytes specified by the Content-Length HTTP header."
 )
-
-
-def access_denied(message: str) -> S3Error:
-    return S3Error(403, "AccessDenied", message)
 
 
 SIGNATURE_MISMATCH = S3Error(
@@ -57,17 +37,6 @@ SIGNATURE_MISMATCH = S3Error(
     "The request signature we calculated does not match the signature you provided. "
     "Use the URL exactly as issued, with PUT.",
 )
-
-
-@dataclass(frozen=True)
-class UploadTarget:
-    key: str
-    upload_id: str
-    customer: Customer
-    app: App | None
-    filename: str
-    type: str | None
-    file_id: str | None = None  # a Files API upload
 
 
 def parse_content_md5(header: str | None) -> bytes | None:
@@ -85,18 +54,13 @@ def parse_content_md5(header: str | None) -> bytes | None:
 class UploadService:
     def __init__(
         self,
-        tenants: Tenants,
-        catalog: ObjectCatalog,
-        files: FileCatalog,
-        datasets: DatasetCatalog,
-        store: StagingStore,
+        targets: UploadTargets,
+        store: StagingStore | None,
         signer: UrlSigner,
         max_size: int,
     ) -> None:
-        self._tenants = tenants
-        self._catalog = catalog
-        self._files = files
-        self._datasets = datasets
+        self._targets = targets
+        self._catalog = targets.catalog
         self._store = store
         self._signer = signer
         self.max_size = max_size
@@ -119,34 +83,13 @@ class UploadService:
         # Checked when the request arrives: a slow upload that starts in time completes.
         if time.time() > expires_at:
             raise access_denied("Request has expired: ask for a new upload URL.")
-        return self._resolve(key, upload_id)
-
-    def _resolve(self, key: str, upload_id: str) -> UploadTarget:
-        files_key = parse_files_key(key)
-        if files_key is not None:
-            return self._resolve_file(key, upload_id, files_key)
-        push = parse_push_key(key)
-        customer = self._tenants.get_customer_by_name(push.customer) if push else None
-        app = self._tenants.get_app(customer.id, push.app_id) if push and customer else None
-        if push is None or customer is None or app is None:
-            raise access_denied("The upload target of this URL no longer exists.")
-        return UploadTarget(key, upload_id, customer, app, push.filename, push.type)
-
-    def _resolve_file(self, key: str, upload_id: str, files_key: FilesKey) -> UploadTarget:
-        record = self._files.get(files_key.file_id)
-        customer = self._tenants.get_customer(record.customer_id) if record else None
-        if (
-            record is None
-            or customer is None
-            or customer.name != files_key.customer
-            or record.upload_id != upload_id
-        ):
-            raise access_denied("The upload target of this URL no longer exists.")
-        if record.uploaded_at is not None:
-            raise access_denied(ALREADY_USED)
-        if record.status is not FileStatus.PENDING:
-            raise access_denied(f"The file is {record.status.value}: ask for a new upload URL.")
-        return UploadTarget(key, upload_id, customer, None, record.name, None, record.id)
+        if self._store is None:
+            # URLs issued before the operator moved storage to S3 still verify.
+            raise access_denied(
+                "This server now stores uploads in S3 and no longer accepts them on its own "
+                "URLs: ask for a new upload URL."
+            )
+        return self._targets.resolve(key, upload_id)
 
     def check_declared_length(self, content_length: int | None) -> None:
         if content_length is not None and content_length > self.max_size:
@@ -160,6 +103,7 @@ class UploadService:
         content_md5: bytes | None,
     ) -> StoredObject:
         self.check_declared_length(content_length)
+        assert self._store is not None, "authorize refuses uploads without a staging store"
         if await to_thread.run_sync(self._catalog.upload_used, target.upload_id):
             raise access_denied(ALREADY_USED)
         try:
@@ -206,7 +150,7 @@ class UploadService:
             md5=result.md5,
         )
         try:
-            stored = await to_thread.run_sync(self._record, target, new)
+            stored = await to_thread.run_sync(self._targets.record, target, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
             raise access_denied(ALREADY_USED) from None
@@ -215,19 +159,6 @@ class UploadService:
             await to_thread.run_sync(self._store.delete, storage_id)
             raise
         return stored
-
-    def _record(self, target: UploadTarget, new: NewObject) -> StoredObject:
-        """Record the object, and queue the file for validation when it is one."""
-        if target.file_id is not None:
-            return self._files.record_upload(new, target.file_id)
-        version = self._datasets.latest(target.type) if target.type else None
-        if version is None:
-            return self._catalog.record(new)
-        # A push whose type names a dataset type is validated like a Files API upload.
-        record = FileRecord.pending(
-            target.customer.id, version, target.filename, "csv", target.upload_id, utcnow()
-        )
-        return self._files.record_new_upload(new, record)
 
 
 def entity_too_large(limit: int) -> S3Error:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from landingzone.domain.landing import LandingCounts
 from landingzone.domain.ports import FileCatalog
 from landingzone.pipeline.job import ValidationJob
 
@@ -33,6 +34,7 @@ class RunnerSettings:
     poll_seconds: float = 0.5
     reconcile_seconds: float = 5.0
     max_attempts: int = 3
+    landing_seconds: float = 2.0
 
 
 class SubmissionQueue(Protocol):
@@ -45,6 +47,10 @@ class SubmissionRunner(Protocol):
     def run(self, submission: Any) -> bool: ...
 
 
+class UploadLander(Protocol):
+    def land_all(self) -> LandingCounts: ...
+
+
 class PipelineRunner:
     def __init__(
         self,
@@ -53,8 +59,10 @@ class PipelineRunner:
         submissions: SubmissionQueue,
         submission_job: SubmissionRunner,
         settings: RunnerSettings,
+        lander: UploadLander | None = None,
     ) -> None:
         self._files = files
+        self._lander = lander
         self._job = job
         self._submissions = submissions
         self._submission_job = submission_job
@@ -72,6 +80,11 @@ class PipelineRunner:
             thread = threading.Thread(
                 target=self._loop, args=(index,), name=f"lz-pipeline-{index}", daemon=True
             )
+            thread.start()
+            self._threads.append(thread)
+        if self._lander is not None:
+            # Its own thread: a worker busy with a large file must not hold up landing.
+            thread = threading.Thread(target=self._land_loop, name="lz-lander", daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("validation workers started: %d", self.settings.workers)
@@ -144,6 +157,16 @@ class PipelineRunner:
             if not renew():
                 log.warning("%s attempt %d: claim lost", what, attempt)
                 return
+
+    def _land_loop(self) -> None:
+        assert self._lander is not None
+        while not self._stop.is_set():
+            try:
+                if self._lander.land_all().landed:
+                    self._wake.set()  # new files may be queued for validation
+            except Exception:
+                log.exception("landing S3 uploads failed; retrying")
+            self._stop.wait(self.settings.landing_seconds)
 
     def _loop(self, index: int) -> None:
         since_reconcile = self.settings.reconcile_seconds

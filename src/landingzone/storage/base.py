@@ -8,6 +8,8 @@ has it; an S3 backend hands out the store's own pre-signed URLs instead.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -47,12 +49,34 @@ class ObjectStore(Protocol):
         """Raise if the store is unreachable (readiness)."""
         ...
 
+    def storage_ids_older_than(self, seconds: float, now: float) -> list[str]:
+        """Committed ids older than ``seconds`` (startup orphan reconciliation)."""
+        ...
+
+    def cleanup_staging(self) -> int:
+        """Remove what writers that died left behind; return how many."""
+        ...
+
 
 class StagingStore(ObjectStore, Protocol):
     def begin_upload(self, upload_id: str) -> StagedUpload:
         """Claim ``upload_id`` for writing; raise UploadInFlight if already claimed."""
         ...
 
-    def cleanup_staging(self) -> int:
-        """Remove temp files no live request holds; return how many."""
-        ...
+
+@dataclass(frozen=True)
+class IncomingObject:
+    """An object an uploader PUT on a pre-signed URL, not yet landed."""
+
+    s3_key: str
+    upload_id: str
+    logical_key: str
+    size: int
+    last_modified: datetime
+
+
+@dataclass(frozen=True)
+class Digests:
+    size: int
+    sha256: str
+    md5: str

@@ -219,5 +219,11 @@ class LocalObjectStore:
         """Every committed storage id (for orphan reconciliation)."""
         return [p.name for p in self.objects_dir.glob("*/*/*") if _STORAGE_ID.fullmatch(p.name)]
 
-    def age_seconds(self, storage_id: str, now: float) -> float:
-        return now - self.path_for(storage_id).stat().st_mtime
+    def storage_ids_older_than(self, seconds: float, now: float) -> list[str]:
+        """Committed storage ids last modified more than ``seconds`` before ``now``."""
+        old: list[str] = []
+        for sid in self.storage_ids():
+            with contextlib.suppress(FileNotFoundError):
+                if now - self.path_for(sid).stat().st_mtime > seconds:
+                    old.append(sid)
+        return old

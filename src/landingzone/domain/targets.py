@@ -1,0 +1,101 @@
+"""What an upload URL may write, and recording an upload once its bytes are durable.
+
+Shared by the embedded object endpoint (``domain/uploads.py``), which sees the
+PUT itself, and the S3 lander (``domain/landing.py``), which finds the object
+after the uploader PUT it straight to S3: both resolve the same logical key
+and record the same rows, so a push or a Files API upload behaves the same on
+either backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from landingzone.domain.keys import FilesKey, parse_files_key, parse_push_key
+from landingzone.domain.models import (
+    App,
+    Customer,
+    FileRecord,
+    FileStatus,
+    NewObject,
+    StoredObject,
+)
+from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
+from landingzone.errors import S3Error
+from landingzone.timeutil import utcnow
+
+ALREADY_USED = "Request has already been used: ask for a new upload URL."
+TARGET_GONE = "The upload target of this URL no longer exists."
+
+
+def access_denied(message: str) -> S3Error:
+    return S3Error(403, "AccessDenied", message)
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    key: str
+    upload_id: str
+    customer: Customer
+    app: App | None
+    filename: str
+    type: str | None
+    file_id: str | None = None  # a Files API upload
+
+
+class UploadTargets:
+    def __init__(
+        self,
+        tenants: Tenants,
+        catalog: ObjectCatalog,
+        files: FileCatalog,
+        datasets: DatasetCatalog,
+    ) -> None:
+        self._tenants = tenants
+        self.catalog = catalog
+        self._files = files
+        self._datasets = datasets
+
+    def resolve(self, key: str, upload_id: str) -> UploadTarget:
+        """The target of a signed ``key``; AccessDenied when it is gone or already used."""
+        files_key = parse_files_key(key)
+        if files_key is not None:
+            return self._resolve_file(key, upload_id, files_key)
+        push = parse_push_key(key)
+        customer = self._tenants.get_customer_by_name(push.customer) if push else None
+        app = self._tenants.get_app(customer.id, push.app_id) if push and customer else None
+        if push is None or customer is None or app is None:
+            raise access_denied(TARGET_GONE)
+        return UploadTarget(key, upload_id, customer, app, push.filename, push.type)
+
+    def _resolve_file(self, key: str, upload_id: str, files_key: FilesKey) -> UploadTarget:
+        record = self._files.get(files_key.file_id)
+        customer = self._tenants.get_customer(record.customer_id) if record else None
+        if (
+            record is None
+            or customer is None
+            or customer.name != files_key.customer
+            or record.upload_id != upload_id
+        ):
+            raise access_denied(TARGET_GONE)
+        if record.uploaded_at is not None:
+            raise access_denied(ALREADY_USED)
+        if record.status is not FileStatus.PENDING:
+            raise access_denied(f"The file is {record.status.value}: ask for a new upload URL.")
+        return UploadTarget(key, upload_id, customer, None, record.name, None, record.id)
+
+    def record(self, target: UploadTarget, new: NewObject) -> StoredObject:
+        """Record the object, and queue the file for validation when it is one.
+
+        Raises ``UploadAlreadyUsed`` when another request recorded ``upload_id`` first.
+        """
+        if target.file_id is not None:
+            return self._files.record_upload(new, target.file_id)
+        version = self._datasets.latest(target.type) if target.type else None
+        if version is None:
+            return self.catalog.record(new)
+        # A push whose type names a dataset type is validated like a Files API upload.
+        record = FileRecord.pending(
+            target.customer.id, version, target.filename, "csv", target.upload_id, utcnow()
+        )
+        return self._files.record_new_upload(new, record)

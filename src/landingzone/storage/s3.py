@@ -1,0 +1,255 @@
+"""S3-compatible object store (AWS S3, MinIO, Ceph, R2): ``LZ_STORAGE_URL=s3://bucket/prefix``.
+
+Layout under the prefix:
+
+- ``incoming/{upload id}/{logical key}``: where a pre-signed upload URL points.
+  Uploaders PUT straight to the store; the bytes never pass through
+  landingzone. The logical key (``log-connector-data/...`` or
+  ``analytics-uploads/...``) is what the embedded store would have signed, so
+  the lander resolves the target exactly as the object endpoint does.
+- ``objects/ab/cd/{storage id}``: committed bytes, written once and never
+  overwritten. The lander copies an incoming object here (server side, no
+  bytes through landingzone) before recording it, because a pre-signed URL
+  stays valid until it expires and a second PUT would replace the incoming
+  object: a copy under a fresh id is what makes an acknowledged object
+  immutable.
+
+S3 answers 200 only once an object is durable, so the local store's fsync
+discipline has no counterpart here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import unquote, urlparse
+
+from landingzone.errors import ConfigurationError
+from landingzone.storage.base import Digests, IncomingObject
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+_STORAGE_ID = re.compile(r"[0-9a-f]{32}")
+_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+READ_BLOCK = 1024 * 1024
+INCOMING = "incoming/"
+OBJECTS = "objects/"
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str  # "" or ending in "/"
+
+    @classmethod
+    def parse(cls, url: str) -> S3Location:
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not _BUCKET.fullmatch(parsed.netloc):
+            raise ConfigurationError(
+                f"LZ_STORAGE_URL '{url}': an S3 URL is s3://BUCKET[/PREFIX] with a valid "
+                "bucket name (3-63 lower-case letters, digits, dots and hyphens)."
+            )
+        prefix = unquote(parsed.path).strip("/")
+        return cls(parsed.netloc, f"{prefix}/" if prefix else "")
+
+
+def make_client(endpoint_url: str | None, region: str | None) -> S3Client:
+    """A boto3 S3 client; path-style addressing when an endpoint (MinIO, moto) is given."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path" if endpoint_url else "auto"},
+        retries={"mode": "standard", "max_attempts": 5},
+    )
+    session = boto3.session.Session()
+    # Credentials come from boto3's own chain (environment, profile, instance role).
+    client: S3Client = session.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region or session.region_name or "us-east-1",
+        config=config,
+    )
+    return client
+
+
+class _BodyReader(io.RawIOBase):
+    """A botocore streaming body as a raw file, so it can be wrapped in a BufferedReader."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data: bytes = self._body.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._body.close()
+        super().close()
+
+
+class S3ObjectStore:
+    def __init__(self, client: S3Client, location: S3Location) -> None:
+        self.client = client
+        self.bucket = location.bucket
+        self.prefix = location.prefix
+
+    def key_for(self, storage_id: str) -> str:
+        if not _STORAGE_ID.fullmatch(storage_id):
+            raise ValueError("invalid storage id")
+        return f"{self.prefix}{OBJECTS}{storage_id[:2]}/{storage_id[2:4]}/{storage_id}"
+
+    # ObjectStore
+
+    def put(self, source: BinaryIO) -> str:
+        storage_id = secrets.token_hex(16)
+        # upload_fileobj switches to a multipart upload for large sources; the
+        # object appears only when it completes.
+        self.client.upload_fileobj(source, self.bucket, self.key_for(storage_id))
+        return storage_id
+
+    def open(self, storage_id: str) -> BinaryIO:
+        response = self.client.get_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+        return io.BufferedReader(_BodyReader(response["Body"]), READ_BLOCK)
+
+    def local_path(self, storage_id: str) -> Path | None:
+        return None
+
+    def size(self, storage_id: str) -> int:
+        head = self.client.head_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+        return int(head["ContentLength"])
+
+    def delete(self, storage_id: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+
+    def ping(self) -> None:
+        self.client.head_bucket(Bucket=self.bucket)
+
+    # Reconciliation at startup, as the local store offers it
+
+    def storage_ids(self) -> list[str]:
+        return [sid for sid, _ in self._objects()]
+
+    def storage_ids_older_than(self, seconds: float, now: float) -> list[str]:
+        return [sid for sid, modified in self._objects() if modified.timestamp() < now - seconds]
+
+    def cleanup_staging(self, older_than: float = 24 * 3600) -> int:
+        """Abort multipart uploads of ``put`` calls that died; return how many.
+
+        Their parts are invisible but billed until aborted. Only old ones: a
+        young one may belong to a live ``put`` in another process.
+        """
+        cutoff = time.time() - older_than
+        aborted = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{OBJECTS}"):
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"].timestamp() < cutoff:
+                    self.client.abort_multipart_upload(
+                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return aborted
+
+    def _objects(self) -> Iterator[tuple[str, datetime]]:
+        for item in self._list(f"{self.prefix}{OBJECTS}"):
+            name = item["Key"].rsplit("/", 1)[-1]
+            if _STORAGE_ID.fullmatch(name):
+                yield name, item["LastModified"]
+
+    # Pre-signed uploads and landing them
+
+    def incoming_key(self, upload_id: str, logical_key: str) -> str:
+        if not _UPLOAD_ID.fullmatch(upload_id):
+            raise ValueError("invalid upload id")
+        return f"{self.prefix}{INCOMING}{upload_id}/{logical_key}"
+
+    def incoming(self) -> Iterator[IncomingObject]:
+        start = f"{self.prefix}{INCOMING}"
+        for item in self._list(start):
+            upload_id, sep, logical_key = item["Key"][len(start) :].partition("/")
+            if not sep or not _UPLOAD_ID.fullmatch(upload_id) or not logical_key:
+                continue  # not a key landingzone signs: left alone for the operator
+            yield IncomingObject(
+                item["Key"], upload_id, logical_key, int(item["Size"]), item["LastModified"]
+            )
+
+    def adopt(self, incoming: IncomingObject) -> str | None:
+        """Copy an incoming object under a new storage id (server side); return the id.
+
+        None when the incoming object is gone: another worker landed it first.
+        """
+        storage_id = secrets.token_hex(16)
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self.key_for(storage_id),
+                CopySource={"Bucket": self.bucket, "Key": incoming.s3_key},
+            )
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return storage_id
+
+    def digests(self, storage_id: str) -> Digests:
+        """Size, SHA-256 and MD5 of a committed object, streamed (bounded memory)."""
+        sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+        with self.open(storage_id) as source:
+            while block := source.read(READ_BLOCK):
+                sha256.update(block)
+                md5.update(block)
+                size += len(block)
+        return Digests(size, sha256.hexdigest(), md5.hexdigest())
+
+    def discard_incoming(self, incoming: IncomingObject) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=incoming.s3_key)
+
+    def _list(self, prefix: str) -> Iterator[Any]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            yield from page.get("Contents", [])
+
+
+class S3UrlSigner:
+    """Pre-signed S3 PUT URLs, with the same ``presign_put`` as the embedded ``UrlSigner``.
+
+    ``client`` is built on the endpoint uploaders reach (``LZ_S3_PUBLIC_ENDPOINT_URL``):
+    the host is part of what SigV4 signs.
+    """
+
+    # SigV4 pre-signed URLs live at most seven days.
+    MAX_TTL = 7 * 24 * 3600
+
+    def __init__(self, client: S3Client, store: S3ObjectStore) -> None:
+        self._client = client
+        self._store = store
+
+    def presign_put(self, key: str, expires_at: int, upload_id: str | None = None) -> str:
+        from landingzone.auth.signing import new_upload_id
+
+        ttl = min(max(1, expires_at - int(time.time())), self.MAX_TTL)
+        url: str = self._client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": self._store.bucket,
+                "Key": self._store.incoming_key(upload_id or new_upload_id(), key),
+            },
+            ExpiresIn=ttl,
+        )
+        return url
