@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlalchemy import update
 
 from landingzone.db.tables import files
@@ -239,3 +240,18 @@ def test_an_idle_worker_and_the_api_do_not_load_the_data_libraries(tmp_path: Pat
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_parquet_dictionary_encodes_only_the_enum_columns(harness: Harness) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + "".join(tx(i) for i in range(50)))
+    harness.services.pipeline().run_once()
+    [part] = parts(harness, file_id)
+    metadata = pq.ParquetFile(part).metadata
+    group = metadata.row_group(0)
+    encoded = {
+        group.column(i).path_in_schema
+        for i in range(group.num_columns)
+        if "RLE_DICTIONARY" in group.column(i).encodings
+    }
+    assert encoded == {"status", "payment_method"}

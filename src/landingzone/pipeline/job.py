@@ -12,13 +12,22 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from landingzone.domain.models import FileOutcome, FileRecord, FileStatus
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
 
+if TYPE_CHECKING:
+    from landingzone.validation.schema import DatasetType
+
 log = logging.getLogger(__name__)
+
+
+def dictionary_columns(dataset: DatasetType) -> list[str]:
+    """The fields worth dictionary-encoding in Parquet: those with few distinct values."""
+    return [f.name for f in dataset.table_schema.fields if f.constraints.enum is not None]
 
 
 @dataclass
@@ -49,7 +58,9 @@ class ValidationJob:
         dataset = version.dataset
         # A retry starts clean: parts of earlier attempts go.
         self.analytics.remove_older(dataset.name, customer.name, record.id, record.attempt)
-        writer = self.analytics.writer(dataset.name, customer.name, record.id, record.attempt)
+        writer = self.analytics.writer(
+            dataset.name, customer.name, record.id, record.attempt, dictionary_columns(dataset)
+        )
         try:
             with self.store.open(stored.storage_id) as source:
                 validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
