@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
+from landingzone.auth.signing import new_upload_id
 from landingzone.errors import ConfigurationError
 from landingzone.storage.base import Digests, IncomingObject
 
@@ -241,8 +242,6 @@ class S3UrlSigner:
         self._store = store
 
     def presign_put(self, key: str, expires_at: int, upload_id: str | None = None) -> str:
-        from landingzone.auth.signing import new_upload_id
-
         ttl = min(max(1, expires_at - int(time.time())), self.MAX_TTL)
         url: str = self._client.generate_presigned_url(
             "put_object",
