@@ -227,3 +227,15 @@ def test_a_url_that_really_expires_before_the_upload_starts(tmp_path: Path) -> N
             [result] = lz.push("myAppId", files(tmp_path, 1))
         assert result.outcome == "uploaded"
         assert transport.seen["upload"] == 2 and transport.seen["PUT"] == 2
+
+
+@pytest.mark.parametrize("size", [0, 1000, 3 * 1024 * 1024 + 5])
+def test_file_digests_in_one_read(tmp_path: Path, size: int) -> None:
+    from landingzone.client.push import file_digests
+
+    path = tmp_path / "f.bin"
+    body = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    path.write_bytes(body)
+    digests = file_digests(path)
+    assert digests.content_md5 == base64.b64encode(hashlib.md5(body).digest()).decode()
+    assert digests.sha256 == hashlib.sha256(body).hexdigest()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from landingzone.client.http import Session, poll
-from landingzone.client.push import Progress, content_md5, put_file
+from landingzone.client.push import Progress, file_digests, put_file
 
 FINAL = ("Completed", "Failed")
 # Polling for the verdict: from this interval, doubling, up to the cap.
@@ -72,7 +72,7 @@ class FilesApi:
             "/analytics/files/upload",
             json={"datasetType": dataset_type, "file": {"name": path.name, "type": "csv"}},
         ).json()
-        md5 = content_md5(path)
+        md5 = file_digests(path).content_md5
         self._session.retrying(
             partial(put_file, self._session, created["uploadUrl"], path, md5, progress)
         )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
+from landingzone.validation.shapes import ISO_DATETIME_USUAL, full_match
 
 INTEGER_RE = "[+-]?[0-9]+"
 NUMBER_RE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
@@ -107,21 +108,19 @@ def typed(spec: FieldSpec, raw: str) -> str:
         return raw
     if spec.type in SHAPED_CASTS:
         shape, kind = SHAPED_CASTS[spec.type]
-        return f"CASE WHEN regexp_full_match({raw}, '{shape}') THEN TRY_CAST({raw} AS {kind}) END"
+        return f"CASE WHEN {full_match(raw, shape)} THEN TRY_CAST({raw} AS {kind}) END"
     if spec.type == "boolean":
         return (
             f"CASE WHEN {raw} IN ({literal_list(spec.true_values)}) THEN TRUE "
             f"WHEN {raw} IN ({literal_list(spec.false_values)}) THEN FALSE END"
         )
     if spec.type == "datetime" and spec.format == "default":
-        return (
-            f"CASE WHEN regexp_full_match({raw}, '{ISO_DATETIME_RE}') "
-            f"THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
-        )
+        shaped = full_match(raw, ISO_DATETIME_RE, ISO_DATETIME_USUAL)
+        return f"CASE WHEN {shaped} THEN TRY_CAST({raw} AS TIMESTAMPTZ) END"
     parsed = f"TRY_STRPTIME({raw}, {literal(spec.strptime_format)})"
-    shape = literal(format_regex(spec.strptime_format))
+    shaped = full_match(raw, format_regex(spec.strptime_format))
     kind = {"date": "DATE", "time": "TIME"}.get(spec.type, "TIMESTAMPTZ")
-    return f"CASE WHEN regexp_full_match({raw}, {shape}) THEN TRY_CAST({parsed} AS {kind}) END"
+    return f"CASE WHEN {shaped} THEN TRY_CAST({parsed} AS {kind}) END"
 
 
 def fault_expression(spec: FieldSpec, raw: str, value: str, missing: str) -> str:
@@ -138,9 +137,7 @@ def fault_expression(spec: FieldSpec, raw: str, value: str, missing: str) -> str
         options = ", ".join(typed(spec, literal(scalar_text(v))) for v in c.enum)
         branches.append(f"WHEN ({value}) NOT IN ({options}) THEN {int(Fault.ENUM)}")
     if c.pattern is not None:
-        branches.append(
-            f"WHEN NOT regexp_full_match({raw}, {literal(c.pattern)}) THEN {int(Fault.PATTERN)}"
-        )
+        branches.append(f"WHEN NOT {full_match(raw, c.pattern)} THEN {int(Fault.PATTERN)}")
     if c.minimum is not None:
         bound = typed(spec, literal(scalar_text(c.minimum)))
         branches.append(f"WHEN ({value}) < ({bound}) THEN {int(Fault.MINIMUM)}")
