@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,8 @@ from landingzone.domain.landing import Lander
 from landingzone.domain.targets import UploadTargets
 from landingzone.storage.base import IncomingObject
 from landingzone.storage.s3 import S3Location, S3ObjectStore
+from landingzone.validation import FAST_PATH_MIN_BYTES
+from landingzone.validation.fastpath import FastPath
 from tests.conftest import Harness, build_harness, make_settings
 from tests.pipeline.test_pipeline import HEADER, tx
 from tests.s3 import S3Server
@@ -209,3 +212,56 @@ def test_readiness_checks_the_bucket(harness: Harness) -> None:
     response = harness.http.get("/readyz")
     assert response.status_code == 503
     assert "storage" in response.text
+
+
+def big_transactions_upload(harness: Harness, headers: dict[str, str], rows: int) -> str:
+    created = harness.http.post(
+        "/analytics/files/upload",
+        json={"datasetType": "transactions", "file": {"name": "big.csv", "type": "csv"}},
+        headers=headers,
+    ).json()
+    body = (HEADER + "".join(tx(i) for i in range(rows))).encode()
+    assert len(body) > FAST_PATH_MIN_BYTES
+    assert httpx.put(created["uploadUrl"], content=body).status_code == 200
+    assert lander(harness).land_all().landed == 1
+    file_id: str = created["id"]
+    return file_id
+
+
+def test_a_large_s3_object_is_spooled_for_the_fast_path(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.services.datasets.install_shipped()
+    headers = harness.auth(harness.tenant("acme"))
+    file_id = big_transactions_upload(harness, headers, 60_000)
+    fast_runs: list[tuple[Path, bool]] = []
+    real_run = FastPath.run
+
+    def spy(self: FastPath, path: Path, *args: Any) -> Any:
+        report = real_run(self, path, *args)
+        fast_runs.append((path, report is not None))
+        return report
+
+    monkeypatch.setattr(FastPath, "run", spy)
+    assert harness.services.pipeline().run_once() is True
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed", status
+    assert status["statistics"]["rowsImported"] == 60_000
+    spool = harness.services.settings.data_dir / "spool"
+    [(path, answered)] = fast_runs
+    assert path.parent == spool and answered  # the fast path validated the local copy
+    assert list(spool.iterdir()) == []  # and the copy is gone
+
+
+def test_without_room_to_spool_the_object_is_streamed(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.services.datasets.install_shipped()
+    headers = harness.auth(harness.tenant("acme"))
+    file_id = big_transactions_upload(harness, headers, 60_000)
+    (harness.services.settings.data_dir / "spool").write_text("not a directory")
+    assert harness.services.pipeline().run_once() is True
+    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed", status
+    assert status["statistics"]["rowsImported"] == 60_000
+    assert "streaming it" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import io
 import os
@@ -68,7 +69,7 @@ def test_presigned_put_lands_in_incoming_and_is_adopted_as_an_immutable_copy(
     s3: S3Server,
 ) -> None:
     store = store_on(s3)
-    signer = S3UrlSigner(s3.client(), store)
+    signer = S3UrlSigner(store, s3.endpoint_url, "us-east-1")
     key = "log-connector-data/acme/myAppId/report 1.csv"
     url = signer.presign_put(key, int(time.time()) + 600, "upload-1")
     parsed = urlparse(url)
@@ -104,3 +105,41 @@ def test_cleanup_aborts_only_old_multipart_uploads(s3: S3Server) -> None:
     assert store.cleanup_staging(older_than=time.time()) == 0  # may belong to a live put
     assert store.cleanup_staging() == 1
     assert client.list_multipart_uploads(Bucket=store.bucket).get("Uploads", []) == []
+
+
+def test_urls_are_signed_exactly_as_botocore_signs_them(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """obstore signs; botocore, AWS's own SDK, must compute the same SigV4 signature."""
+    import botocore.auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    store = store_on(s3, "lz/")
+    key = "log-connector-data/acme/myAppId/Q3 report é+1.csv"
+    url = S3UrlSigner(store, s3.endpoint_url, "us-east-1").presign_put(
+        key, int(time.time()) + 900, "up-1"
+    )
+    query = parse_qs(urlparse(url).query)
+    signed_at = datetime.datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ")
+
+    class Frozen(datetime.datetime):
+        @classmethod
+        def utcnow(cls) -> datetime.datetime:
+            return signed_at
+
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:
+            return signed_at.replace(tzinfo=tz) if tz else signed_at
+
+    monkeypatch.setattr(botocore.auth.datetime, "datetime", Frozen)
+    auth = botocore.auth.S3SigV4QueryAuth(
+        Credentials("testing", "testing"), "s3", "us-east-1",
+        expires=int(query["X-Amz-Expires"][0]),
+    )  # fmt: skip
+    request = AWSRequest(method="PUT", url=url.split("?", 1)[0])
+    auth.add_auth(request)
+    expected = parse_qs(urlparse(request.url).query)
+    assert query["X-Amz-Signature"] == expected["X-Amz-Signature"]
+    assert query["X-Amz-Credential"] == expected["X-Amz-Credential"]
+    assert urlparse(url).path == urlparse(request.url).path

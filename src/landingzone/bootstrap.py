@@ -5,6 +5,7 @@ The only module that imports every layer. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 # removed once they are this old; younger ones may belong to a live request.
 ORPHAN_GRACE_SECONDS = 3600
 KEY_FINGERPRINT = "secret_key_fingerprint"
+SPOOL_GRACE_SECONDS = 24 * 3600
 
 
 def open_store(settings: Settings) -> LocalObjectStore | S3ObjectStore:
@@ -146,7 +148,7 @@ class Services:
         if isinstance(self.store, S3ObjectStore):
             settings = self.settings
             public = settings.s3_public_endpoint_url or settings.s3_endpoint_url
-            return S3UrlSigner(make_client(public, settings.s3_region), self.store)
+            return S3UrlSigner(self.store, public, settings.s3_region)
         return UrlSigner(self.keys.url, self.settings.effective_public_url)
 
     def lander(self) -> Lander | None:
@@ -168,6 +170,7 @@ class Services:
             store=self.store,
             analytics=self.analytics(),
             error_cap=settings.error_cap,
+            spool_dir=self.settings.data_dir / "spool",
         )
         submission_job = SubmissionJob(
             submissions=self.submissions,
@@ -229,7 +232,7 @@ class Services:
 
     def cleanup(self) -> tuple[int, int]:
         """Remove abandoned temp files and orphaned objects; return both counts."""
-        staged = self.store.cleanup_staging()
+        staged = self.store.cleanup_staging() + self._cleanup_spool()
         candidates = self.store.storage_ids_older_than(ORPHAN_GRACE_SECONDS, time.time())
         orphans: list[str] = []
         for start in range(0, len(candidates), 500):
@@ -242,6 +245,21 @@ class Services:
         if staged or orphans:
             log.info("cleanup removed %d temp files and %d orphaned objects", staged, len(orphans))
         return staged, len(orphans)
+
+    def _cleanup_spool(self) -> int:
+        """Remove validation copies of S3 objects that a killed worker left behind.
+
+        Only old ones: a worker process sharing the data directory may be
+        validating from a young one right now.
+        """
+        removed = 0
+        cutoff = time.time() - SPOOL_GRACE_SECONDS
+        for path in (self.settings.data_dir / "spool").glob("*.spool"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def seed_demo(self) -> IssuedClient | None:
         """On an empty database: customer demo, app myAppId, a client with every scope."""

@@ -8,16 +8,21 @@ and removes its own part; a Failed file keeps no part at all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
-from landingzone.domain.models import FileOutcome, FileRecord, FileStatus
+from landingzone.domain.models import FileOutcome, FileRecord, FileStatus, StoredObject
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
+from landingzone.validation import FAST_PATH_MIN_BYTES
 
 if TYPE_CHECKING:
     from landingzone.validation.schema import DatasetType
@@ -40,6 +45,8 @@ class ValidationJob:
     analytics: AnalyticsStore
     error_cap: int
     temp_dir: Path | None = None
+    # Where objects of a store without local files are downloaded for validation.
+    spool_dir: Path | None = None
 
     def run(self, record: FileRecord) -> bool:
         """Validate a claimed file; True if this attempt's result was committed."""
@@ -62,11 +69,9 @@ class ValidationJob:
             dataset.name, customer.name, record.id, record.attempt, dictionary_columns(dataset)
         )
         try:
-            with self.store.open(stored.storage_id) as source:
+            with self._local_copy(stored) as local, self._open(stored, local) as source:
                 validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
-                report = validator.validate(
-                    source, writer, self.store.local_path(stored.storage_id)
-                )
+                report = validator.validate(source, writer, local)
             if report.fatal:
                 writer.abort()
             else:
@@ -91,6 +96,36 @@ class ValidationJob:
             )
             self._drop_part(dataset.name, customer.name, record)
         return committed
+
+    @contextmanager
+    def _local_copy(self, stored: StoredObject) -> Iterator[Path | None]:
+        """The object as a local file, for the parallel fast path; None to stream it.
+
+        A store without local files (S3) has a large object downloaded into the
+        spool directory first (boto3 fetches ranges in parallel), and removed
+        after. With no spool directory, or no room in it, the object is streamed
+        to the exact validator instead.
+        """
+        local = self.store.local_path(stored.storage_id)
+        if local is not None or self.spool_dir is None or stored.size < FAST_PATH_MIN_BYTES:
+            yield local
+            return
+        target = self.spool_dir / f"{stored.storage_id}-{uuid.uuid4().hex[:8]}.spool"
+        try:
+            try:
+                self.spool_dir.mkdir(parents=True, exist_ok=True)
+                self.store.download(stored.storage_id, target)
+            except OSError as exc:
+                log.warning("spooling %s failed (%s): streaming it", stored.storage_id, exc)
+                yield None
+                return
+            yield target
+        finally:
+            with contextlib.suppress(OSError):
+                target.unlink(missing_ok=True)
+
+    def _open(self, stored: StoredObject, local: Path | None) -> BinaryIO:
+        return local.open("rb") if local is not None else self.store.open(stored.storage_id)
 
     def _drop_part(self, dataset: str, customer: str, record: FileRecord) -> None:
         self.analytics.part(dataset, customer, record.id, record.attempt).unlink(missing_ok=True)

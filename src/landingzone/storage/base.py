@@ -43,6 +43,10 @@ class ObjectStore(Protocol):
 
     def size(self, storage_id: str) -> int: ...
 
+    def download(self, storage_id: str, target: Path) -> None:
+        """Copy the object into the local file ``target`` (created or replaced)."""
+        ...
+
     def delete(self, storage_id: str) -> None: ...
 
     def ping(self) -> None:

@@ -158,6 +158,9 @@ class LocalObjectStore:
     def size(self, storage_id: str) -> int:
         return self.path_for(storage_id).stat().st_size
 
+    def download(self, storage_id: str, target: Path) -> None:
+        shutil.copyfile(self.path_for(storage_id), target)
+
     def delete(self, storage_id: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path_for(storage_id).unlink()

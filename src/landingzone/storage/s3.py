@@ -27,7 +27,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlparse
@@ -38,6 +38,7 @@ from landingzone.storage.base import Digests, IncomingObject
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+    from obstore.store import S3Config
 
 _STORAGE_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -132,6 +133,10 @@ class S3ObjectStore:
 
     def local_path(self, storage_id: str) -> Path | None:
         return None
+
+    def download(self, storage_id: str, target: Path) -> None:
+        # The transfer manager fetches ranges on several threads.
+        self.client.download_file(self.bucket, self.key_for(storage_id), str(target))
 
     def size(self, storage_id: str) -> int:
         head = self.client.head_object(Bucket=self.bucket, Key=self.key_for(storage_id))
@@ -230,25 +235,47 @@ class S3ObjectStore:
 class S3UrlSigner:
     """Pre-signed S3 PUT URLs, with the same ``presign_put`` as the embedded ``UrlSigner``.
 
-    ``client`` is built on the endpoint uploaders reach (``LZ_S3_PUBLIC_ENDPOINT_URL``):
-    the host is part of what SigV4 signs.
+    Signed by obstore (Rust): about 10 us a URL, where boto3 takes about 250 us,
+    which made a 100-name batch cost 25 ms. Credentials still come from boto3's
+    chain (environment, profile, instance role), refreshed as boto3 refreshes
+    them. ``endpoint_url`` is the endpoint uploaders reach: the host is part of
+    what SigV4 signs.
     """
 
     # SigV4 pre-signed URLs live at most seven days.
     MAX_TTL = 7 * 24 * 3600
 
-    def __init__(self, client: S3Client, store: S3ObjectStore) -> None:
-        self._client = client
+    def __init__(self, store: S3ObjectStore, endpoint_url: str | None, region: str | None) -> None:
+        import boto3
+        from obstore.auth.boto3 import Boto3CredentialProvider
+        from obstore.store import S3Store
+
+        session = boto3.session.Session()
+        try:
+            credentials = Boto3CredentialProvider(session)
+        except ValueError:
+            raise ConfigurationError(
+                "S3 storage needs AWS credentials to sign upload URLs: set "
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role."
+            ) from None
+        config: S3Config = {
+            "region": region or session.region_name or "us-east-1",
+            # Path-style for MinIO and friends, as the boto3 client; virtual-hosted on AWS.
+            "virtual_hosted_style_request": endpoint_url is None and "." not in store.bucket,
+        }
+        if endpoint_url:
+            config["endpoint"] = endpoint_url
         self._store = store
+        self._signing = S3Store(
+            store.bucket,
+            config=config,
+            credential_provider=credentials,
+            client_options={"allow_http": bool(endpoint_url and endpoint_url.startswith("http:"))},
+        )
 
     def presign_put(self, key: str, expires_at: int, upload_id: str | None = None) -> str:
+        import obstore
+
         ttl = min(max(1, expires_at - int(time.time())), self.MAX_TTL)
-        url: str = self._client.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self._store.bucket,
-                "Key": self._store.incoming_key(upload_id or new_upload_id(), key),
-            },
-            ExpiresIn=ttl,
-        )
-        return url
+        path = self._store.incoming_key(upload_id or new_upload_id(), key)
+        return obstore.sign(self._signing, "PUT", path, timedelta(seconds=ttl))

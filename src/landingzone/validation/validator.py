@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from landingzone.validation import FAST_PATH_MIN_BYTES
 from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
 from landingzone.validation.fastpath import FastPath
 from landingzone.validation.header import Alignment, align, split_record
@@ -60,9 +61,6 @@ from landingzone.validation.sql import DUCKDB_TYPES, Fault, block_query, describ
 WORKERS = 2
 IN_FLIGHT = 2
 UNIQUE_MEMORY_LIMIT = "128MB"
-# Files at least this large first try the fast path (fastpath.py), when the
-# caller gives their path; smaller ones are quick to validate exactly anyway.
-FAST_PATH_MIN_BYTES = 4 * 1024 * 1024
 CHECK_MEMORY_LIMIT = "96MB"
 
 
