@@ -265,3 +265,20 @@ def test_without_room_to_spool_the_object_is_streamed(
     assert status["status"] == "Completed", status
     assert status["statistics"]["rowsImported"] == 60_000
     assert "streaming it" in caplog.text
+
+
+def test_upload_api_answers_503_when_the_store_is_down(harness: Harness) -> None:
+    from tests.test_upload_api import Uploader
+
+    uploader = Uploader(harness, "acme")
+    store(harness).client.delete_bucket(Bucket=store(harness).bucket)
+    data = "Reference,StartDate,StartTime,EndDate,EndTime\r\nu1,12/05/2024,09:00,12/05/2024,17:00"
+    response = harness.http.post(
+        "/UploadData", json=uploader.body("n", data), headers=uploader.headers
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "30"
+    assert "nothing was submitted: retry later" in response.json()["message"]
+    customer = harness.services.tenants.get_customer_by_name("acme")
+    assert customer is not None
+    assert not harness.services.submissions.name_exists(customer.id, "n")

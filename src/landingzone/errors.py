@@ -132,5 +132,9 @@ class StorageFull(LandingzoneError):
     """The object store has no space left; callers should retry later."""
 
 
+class StorageUnavailable(LandingzoneError):
+    """The object store did not answer, or refused a request it should take; retry later."""
+
+
 class ConfigurationError(LandingzoneError):
     """A setting is unusable; the message names it and how to fix it."""

@@ -122,3 +122,19 @@ def test_cli_push_to_s3(served: tuple[ServerProcess, str], s3: S3Server, tmp_pat
     landed = wait_listed(server, 3)
     assert landed["c1.csv"] == hashlib.sha256((tmp_path / "c1.csv").read_bytes()).hexdigest()
     assert len(s3.keys(bucket, "landing/objects/")) == 3
+
+
+def test_serve_on_a_missing_bucket_stops_with_one_clear_line(tmp_path: Path, s3: S3Server) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LZ_")},
+        **AWS_ENV,
+        "LZ_DATA_DIR": str(tmp_path / "data"),
+        "LZ_STORAGE_URL": "s3://no-such-bucket-here/x",
+        "LZ_S3_ENDPOINT_URL": s3.endpoint_url,
+    }
+    result = subprocess.run(
+        [LANDINGZONE, "serve"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 1
+    assert "no-such-bucket-here does not exist" in result.stderr
+    assert "Traceback" not in result.stderr

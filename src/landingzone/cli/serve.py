@@ -14,6 +14,7 @@ def prepare(settings: Settings) -> IssuedClient | None:
     """Everything that must happen once before workers start; returns demo credentials."""
     services = Services.build(settings)
     try:
+        services.store.ping()  # a missing bucket or unwritable directory: one clear line
         services.migrate()
         services.verify_key()
         services.datasets.install_shipped()

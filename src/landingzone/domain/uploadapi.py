@@ -18,10 +18,20 @@ from landingzone.auth import credentials
 from landingzone.domain.access import Principal
 from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
 from landingzone.domain.ports import SubmissionCatalog, Tenants
-from landingzone.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
+from landingzone.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    ServiceUnavailable,
+    StorageFull,
+    StorageUnavailable,
+    Unauthorized,
+    Unprocessable,
+)
 from landingzone.storage.base import ObjectStore
 
 NAME_LIMIT = 256
+STORE_RETRY_AFTER = 30  # seconds a client is asked to wait when the store is full or down
 DATA_KEYS = ("status", "feedback", "tableofresultids")
 WRONG_KEY = "Key does not belong to this client: send the API key issued with the client_id."
 WRONG_USERNAME = "Username is not this client's client_id: send the client_id or leave it out."
@@ -155,9 +165,15 @@ class UploadApiService:
             self._refuse_taken_name(principal, request.name)
         stored: list[str] = []
         try:
-            stored.append(self._store.put(io.BytesIO(request.data.encode())))
-            if request.event_data is not None:
-                stored.append(self._store.put(io.BytesIO(request.event_data.encode())))
+            try:
+                stored.append(self._store.put(io.BytesIO(request.data.encode())))
+                if request.event_data is not None:
+                    stored.append(self._store.put(io.BytesIO(request.event_data.encode())))
+            except (StorageFull, StorageUnavailable) as exc:
+                raise ServiceUnavailable(
+                    f"The data could not be stored ({exc}); nothing was submitted: retry later.",
+                    headers={"Retry-After": str(STORE_RETRY_AFTER)},
+                ) from None
             submission = self._submissions.create(
                 NewSubmission(
                     token=str(uuid.uuid4()),

@@ -26,6 +26,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from landingzone.auth.signing import new_upload_id
-from landingzone.errors import ConfigurationError
+from landingzone.errors import ConfigurationError, StorageUnavailable
 from landingzone.storage.base import Digests, IncomingObject
 
 if TYPE_CHECKING:
@@ -107,6 +108,27 @@ class _BodyReader(io.RawIOBase):
         super().close()
 
 
+_MISSING = {"NoSuchKey", "404", "NotFound"}
+
+
+@contextmanager
+def vendor_errors(what: str) -> Iterator[None]:
+    """botocore's errors as ours: a missing object is FileNotFoundError, as on local
+    disk; anything else the store refused or failed to answer is StorageUnavailable."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code in _MISSING:
+            raise FileNotFoundError(f"{what}: no such object") from None
+        raise StorageUnavailable(f"S3 {what}: {code} {error.get('Message', '')}".strip()) from exc
+    except BotoCoreError as exc:
+        raise StorageUnavailable(f"S3 {what}: {exc}") from exc
+
+
 class S3ObjectStore:
     def __init__(self, client: S3Client, location: S3Location) -> None:
         self.client = client
@@ -124,11 +146,13 @@ class S3ObjectStore:
         storage_id = secrets.token_hex(16)
         # upload_fileobj switches to a multipart upload for large sources; the
         # object appears only when it completes.
-        self.client.upload_fileobj(source, self.bucket, self.key_for(storage_id))
+        with vendor_errors("put"):
+            self.client.upload_fileobj(source, self.bucket, self.key_for(storage_id))
         return storage_id
 
     def open(self, storage_id: str) -> BinaryIO:
-        response = self.client.get_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+        with vendor_errors("open"):
+            response = self.client.get_object(Bucket=self.bucket, Key=self.key_for(storage_id))
         return io.BufferedReader(_BodyReader(response["Body"]), READ_BLOCK)
 
     def local_path(self, storage_id: str) -> Path | None:
@@ -136,17 +160,26 @@ class S3ObjectStore:
 
     def download(self, storage_id: str, target: Path) -> None:
         # The transfer manager fetches ranges on several threads.
-        self.client.download_file(self.bucket, self.key_for(storage_id), str(target))
+        with vendor_errors("download"):
+            self.client.download_file(self.bucket, self.key_for(storage_id), str(target))
 
     def size(self, storage_id: str) -> int:
-        head = self.client.head_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+        with vendor_errors("size"):
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key_for(storage_id))
         return int(head["ContentLength"])
 
     def delete(self, storage_id: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self.key_for(storage_id))
+        with vendor_errors("delete"):
+            self.client.delete_object(Bucket=self.bucket, Key=self.key_for(storage_id))
 
     def ping(self) -> None:
-        self.client.head_bucket(Bucket=self.bucket)
+        try:
+            with vendor_errors(f"bucket {self.bucket}"):
+                self.client.head_bucket(Bucket=self.bucket)
+        except FileNotFoundError:
+            raise StorageUnavailable(
+                f"S3 bucket {self.bucket} does not exist: create it, or fix LZ_STORAGE_URL"
+            ) from None
 
     # Reconciliation at startup, as the local store offers it
 
@@ -165,13 +198,14 @@ class S3ObjectStore:
         cutoff = time.time() - older_than
         aborted = 0
         paginator = self.client.get_paginator("list_multipart_uploads")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{OBJECTS}"):
-            for upload in page.get("Uploads", []):
-                if upload["Initiated"].timestamp() < cutoff:
-                    self.client.abort_multipart_upload(
-                        Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
-                    )
-                    aborted += 1
+        with vendor_errors("multipart cleanup"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{OBJECTS}"):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"].timestamp() < cutoff:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        aborted += 1
         return aborted
 
     def _objects(self) -> Iterator[tuple[str, datetime]]:
@@ -204,12 +238,13 @@ class S3ObjectStore:
         """
         storage_id = secrets.token_hex(16)
         try:
-            self.client.copy_object(
-                Bucket=self.bucket,
-                Key=self.key_for(storage_id),
-                CopySource={"Bucket": self.bucket, "Key": incoming.s3_key},
-            )
-        except self.client.exceptions.NoSuchKey:
+            with vendor_errors("copy"):
+                self.client.copy_object(
+                    Bucket=self.bucket,
+                    Key=self.key_for(storage_id),
+                    CopySource={"Bucket": self.bucket, "Key": incoming.s3_key},
+                )
+        except FileNotFoundError:
             return None
         return storage_id
 
@@ -224,12 +259,14 @@ class S3ObjectStore:
         return Digests(size, sha256.hexdigest(), md5.hexdigest())
 
     def discard_incoming(self, incoming: IncomingObject) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=incoming.s3_key)
+        with vendor_errors("delete"):
+            self.client.delete_object(Bucket=self.bucket, Key=incoming.s3_key)
 
     def _list(self, prefix: str) -> Iterator[Any]:
         paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            yield from page.get("Contents", [])
+        with vendor_errors("list"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Contents", [])
 
 
 class S3UrlSigner:
