@@ -47,6 +47,18 @@ def harness(tmp_path: Path, s3: S3Server, database_url: str) -> Iterator[Harness
     yield from s3_harness(tmp_path, s3, database_url)
 
 
+def new_file(harness: Harness, headers: dict[str, str], name: str = "t.csv") -> dict[str, Any]:
+    """A Files API transactions file, as POST /analytics/files/upload answers it."""
+    response = harness.http.post(
+        "/analytics/files/upload",
+        json={"datasetType": "transactions", "file": {"name": name, "type": "csv"}},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
 def store(harness: Harness) -> S3ObjectStore:
     assert isinstance(harness.services.store, S3ObjectStore)
     return harness.services.store
@@ -135,11 +147,7 @@ def test_two_landers_racing_keep_one_copy(harness: Harness, s3: S3Server) -> Non
 def test_files_api_upload_lands_and_validates(harness: Harness, s3: S3Server) -> None:
     harness.services.datasets.install_shipped()
     headers = harness.auth(harness.tenant("acme"))
-    created = harness.http.post(
-        "/analytics/files/upload",
-        json={"datasetType": "transactions", "file": {"name": "t.csv", "type": "csv"}},
-        headers=headers,
-    ).json()
+    created = new_file(harness, headers)
     assert created["uploadUrl"].startswith(s3.endpoint_url)
     body = (HEADER + "".join(tx(i) for i in range(7))).encode()
     assert httpx.put(created["uploadUrl"], content=body).status_code == 200
@@ -162,11 +170,7 @@ def test_an_upload_for_a_failed_file_or_over_the_size_limit_is_discarded(
         headers = harness.auth(harness.tenant("acme"))
         url = harness.http.get(f"{PUSH}/upload?filenames=big.csv", headers=headers).json()
         assert httpx.put(url["big.csv"], content=b"x" * 11).status_code == 200
-        created = harness.http.post(
-            "/analytics/files/upload",
-            json={"datasetType": "transactions", "file": {"name": "t.csv", "type": "csv"}},
-            headers=headers,
-        ).json()
+        created = new_file(harness, headers)
         assert httpx.put(created["uploadUrl"], content=b"tiny").status_code == 200
         harness.services.files.expire_unused()  # not expired: the URL is an hour old at most
         with harness.services.engine.begin() as conn:
@@ -182,11 +186,7 @@ def test_expiry_waits_for_the_landing_grace(tmp_path: Path, s3: S3Server) -> Non
     for harness in s3_harness(tmp_path, s3, database, upload_url_ttl=1, s3_landing_grace=600):
         harness.services.datasets.install_shipped()
         headers = harness.auth(harness.tenant("acme"))
-        created = harness.http.post(
-            "/analytics/files/upload",
-            json={"datasetType": "transactions", "file": {"name": "t.csv", "type": "csv"}},
-            headers=headers,
-        ).json()
+        created = new_file(harness, headers)
         assert httpx.put(created["uploadUrl"], content=b"a,b\n").status_code == 200
         time.sleep(1.5)  # the URL has expired, but an upload that began in time may land late
         status = harness.http.get(f"/analytics/files/{created['id']}", headers=headers).json()
@@ -215,17 +215,21 @@ def test_readiness_checks_the_bucket(harness: Harness) -> None:
 
 
 def big_transactions_upload(harness: Harness, headers: dict[str, str], rows: int) -> str:
-    created = harness.http.post(
-        "/analytics/files/upload",
-        json={"datasetType": "transactions", "file": {"name": "big.csv", "type": "csv"}},
-        headers=headers,
-    ).json()
+    created = new_file(harness, headers, "big.csv")
     body = (HEADER + "".join(tx(i) for i in range(rows))).encode()
     assert len(body) > FAST_PATH_MIN_BYTES
     assert httpx.put(created["uploadUrl"], content=body).status_code == 200
     assert lander(harness).land_all().landed == 1
     file_id: str = created["id"]
     return file_id
+
+
+def validated(harness: Harness, headers: dict[str, str], file_id: str) -> dict[str, Any]:
+    """Run one pipeline step and return the file's status, which must be Completed."""
+    assert harness.services.pipeline().run_once() is True
+    status: dict[str, Any] = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
+    assert status["status"] == "Completed", status
+    return status
 
 
 def test_a_large_s3_object_is_spooled_for_the_fast_path(
@@ -243,10 +247,7 @@ def test_a_large_s3_object_is_spooled_for_the_fast_path(
         return report
 
     monkeypatch.setattr(FastPath, "run", spy)
-    assert harness.services.pipeline().run_once() is True
-    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
-    assert status["status"] == "Completed", status
-    assert status["statistics"]["rowsImported"] == 60_000
+    assert validated(harness, headers, file_id)["statistics"]["rowsImported"] == 60_000
     spool = harness.services.settings.data_dir / "spool"
     [(path, answered)] = fast_runs
     assert path.parent == spool and answered  # the fast path validated the local copy
@@ -260,10 +261,7 @@ def test_without_room_to_spool_the_object_is_streamed(
     headers = harness.auth(harness.tenant("acme"))
     file_id = big_transactions_upload(harness, headers, 60_000)
     (harness.services.settings.data_dir / "spool").write_text("not a directory")
-    assert harness.services.pipeline().run_once() is True
-    status = harness.http.get(f"/analytics/files/{file_id}", headers=headers).json()
-    assert status["status"] == "Completed", status
-    assert status["statistics"]["rowsImported"] == 60_000
+    assert validated(harness, headers, file_id)["statistics"]["rowsImported"] == 60_000
     assert "streaming it" in caplog.text
 
 

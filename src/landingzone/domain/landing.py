@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from landingzone.domain.models import NewObject
 from landingzone.domain.ports import UploadAlreadyUsed
 from landingzone.domain.targets import UploadTargets
 from landingzone.errors import S3Error
@@ -98,18 +97,7 @@ class Lander:
             return False  # another worker landed it and deleted the incoming object
         try:
             digests = self._store.digests(storage_id)
-            new = NewObject(
-                storage_id=storage_id,
-                upload_id=incoming.upload_id,
-                customer_id=target.customer.id,
-                app_pk=target.app.id if target.app else None,
-                object_key=target.key,
-                filename=target.filename,
-                type=target.type,
-                size=digests.size,
-                sha256=digests.sha256,
-                md5=digests.md5,
-            )
+            new = target.new_object(storage_id, digests.size, digests.sha256, digests.md5)
             self._targets.record(target, new)
         except UploadAlreadyUsed:
             # Another worker landed the same upload first: its copy is the one recorded.

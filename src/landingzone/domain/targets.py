@@ -42,6 +42,21 @@ class UploadTarget:
     type: str | None
     file_id: str | None = None  # a Files API upload
 
+    def new_object(self, storage_id: str, size: int, sha256: str, md5: str) -> NewObject:
+        """What to record once this target's bytes are durable under ``storage_id``."""
+        return NewObject(
+            storage_id=storage_id,
+            upload_id=self.upload_id,
+            customer_id=self.customer.id,
+            app_pk=self.app.id if self.app else None,
+            object_key=self.key,
+            filename=self.filename,
+            type=self.type,
+            size=size,
+            sha256=sha256,
+            md5=md5,
+        )
+
 
 class UploadTargets:
     def __init__(

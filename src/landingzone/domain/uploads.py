@@ -19,7 +19,7 @@ from anyio import to_thread
 
 from landingzone.auth.signing import EXPIRES_PARAM, SIGNATURE_PARAM, UPLOAD_PARAM, UrlSigner
 from landingzone.domain.ingest import BodyTooLarge, ingest
-from landingzone.domain.models import NewObject, StoredObject
+from landingzone.domain.models import StoredObject
 from landingzone.domain.ports import UploadAlreadyUsed
 from landingzone.domain.targets import ALREADY_USED, UploadTarget, UploadTargets, access_denied
 from landingzone.errors import S3Error, StorageFull
@@ -137,18 +137,7 @@ class UploadService:
                 raise slow_down() from None
         finally:
             staged.abort()
-        new = NewObject(
-            storage_id=storage_id,
-            upload_id=target.upload_id,
-            customer_id=target.customer.id,
-            app_pk=target.app.id if target.app else None,
-            object_key=target.key,
-            filename=target.filename,
-            type=target.type,
-            size=result.size,
-            sha256=result.sha256,
-            md5=result.md5,
-        )
+        new = target.new_object(storage_id, result.size, result.sha256, result.md5)
         try:
             stored = await to_thread.run_sync(self._targets.record, target, new)
         except UploadAlreadyUsed:
