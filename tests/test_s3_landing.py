@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import time
 from collections.abc import Iterator
@@ -255,14 +256,20 @@ def test_a_large_s3_object_is_spooled_for_the_fast_path(
 
 
 def test_without_room_to_spool_the_object_is_streamed(
-    harness: Harness, caplog: pytest.LogCaptureFixture
+    harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     harness.services.datasets.install_shipped()
     headers = harness.auth(harness.tenant("acme"))
     file_id = big_transactions_upload(harness, headers, 60_000)
-    (harness.services.settings.data_dir / "spool").write_text("not a directory")
+
+    def disk_full(storage_id: str, target: Path) -> None:
+        target.write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store(harness), "download", disk_full)
     assert validated(harness, headers, file_id)["statistics"]["rowsImported"] == 60_000
     assert "streaming it" in caplog.text
+    assert not list((harness.services.settings.data_dir / "spool").glob("*.spool"))
 
 
 def test_upload_api_answers_503_when_the_store_is_down(harness: Harness) -> None:

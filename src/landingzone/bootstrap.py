@@ -45,9 +45,16 @@ from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
 from landingzone.pipeline.submission_job import SubmissionJob
 from landingzone.ratelimit import RateLimiter
 from landingzone.settings import Settings
-from landingzone.storage.analytics import AnalyticsStore
+from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
 from landingzone.storage.local import LocalObjectStore
-from landingzone.storage.s3 import S3Location, S3ObjectStore, S3UrlSigner, make_client
+from landingzone.storage.s3 import (
+    S3Location,
+    S3ObjectStore,
+    S3UrlSigner,
+    make_client,
+    resolve_region,
+)
+from landingzone.storage.s3_analytics import S3AnalyticsStore
 
 log = logging.getLogger(__name__)
 # Committed objects with no catalog row (a crash between rename and commit) are
@@ -158,7 +165,16 @@ class Services:
         return Lander(self.store, self.upload_targets(), self.settings.max_object_size)
 
     def analytics(self) -> AnalyticsStore:
-        return AnalyticsStore(self.settings.data_dir / "analytics")
+        """Parquet next to the objects: in the bucket with S3 storage, else on local disk."""
+        if isinstance(self.store, S3ObjectStore):
+            settings = self.settings
+            return S3AnalyticsStore(
+                self.store,
+                settings.data_dir / "spool",
+                settings.s3_endpoint_url,
+                resolve_region(settings.s3_region),
+            )
+        return LocalAnalyticsStore(self.settings.data_dir / "analytics")
 
     def pipeline(self, workers: int | None = None) -> PipelineRunner:
         settings = self.settings
@@ -247,14 +263,16 @@ class Services:
         return staged, len(orphans)
 
     def _cleanup_spool(self) -> int:
-        """Remove validation copies of S3 objects that a killed worker left behind.
+        """Remove the S3 temp files (object copies, Parquet parts) a killed worker left.
 
         Only old ones: a worker process sharing the data directory may be
         validating from a young one right now.
         """
         removed = 0
         cutoff = time.time() - SPOOL_GRACE_SECONDS
-        for path in (self.settings.data_dir / "spool").glob("*.spool"):
+        spool = self.settings.data_dir / "spool"
+        # Object copies (*.spool) and Parquet parts not yet uploaded (.analytics-*.tmp).
+        for path in [*spool.glob("*.spool"), *spool.glob(".analytics-*.tmp")]:
             with contextlib.suppress(FileNotFoundError):
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

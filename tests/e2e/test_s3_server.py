@@ -94,6 +94,14 @@ def test_sdk_push_and_files_upload_go_straight_to_s3(
         status = sdk.files.upload("transactions", csv_path, wait=True, timeout=60)
         assert status.status == "Completed", status
         assert status.statistics["rowsImported"] == 50
+        # Its rows landed as Parquet in the bucket, and the summary reads them there.
+        parquet = s3.keys(bucket, "landing/analytics/transactions/customer=demo/")
+        assert [key.rsplit("/", 1)[-1] for key in parquet] == ["part-1.parquet"]
+        summary = httpx.get(
+            f"{server.url}/analytics/datasets/transactions/summary",
+            headers={"Authorization": f"Bearer {server.demo_token()}"},
+        ).json()
+        assert summary["totalRows"] == 50
 
         # The Upload API stores its bodies in the same bucket.
         submission = sdk.upload_data("s3-e2e", DATA)

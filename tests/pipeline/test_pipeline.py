@@ -47,7 +47,7 @@ def setup(harness: Harness) -> dict[str, str]:
 
 
 def parts(harness: Harness, file_id: str) -> list[Path]:
-    root = harness.services.analytics().root
+    root = harness.services.settings.data_dir / "analytics"
     return sorted(root.glob(f"*/customer=*/file={file_id}/*.parquet"))
 
 

@@ -27,15 +27,13 @@ class SummaryService:
             raise NotFound("Unknown customer.")
         completed = self.files.completed(customer_id, dataset_type)
         # Only the part of the attempt that committed counts; strays are ignored.
-        part_of = {
-            record.id: self.analytics.part(dataset_type, customer.name, record.id, record.attempt)
-            for record in completed
-        }
-        counts = self.analytics.row_counts(list(part_of.values()))
+        counts = self.analytics.row_counts(
+            dataset_type, customer.name, {record.id: record.attempt for record in completed}
+        )
         per_file = []
         per_day: dict[str, dict[str, int]] = defaultdict(lambda: {"files": 0, "rows": 0})
         for record in completed:
-            rows = counts.get(part_of[record.id], 0)
+            rows = counts.get(record.id, 0)
             uploaded = record.uploaded_at or record.created_at
             per_file.append(
                 {"id": record.id, "name": record.name, "uploadedAt": iso_z(uploaded), "rows": rows}

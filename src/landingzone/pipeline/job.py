@@ -128,4 +128,4 @@ class ValidationJob:
         return local.open("rb") if local is not None else self.store.open(stored.storage_id)
 
     def _drop_part(self, dataset: str, customer: str, record: FileRecord) -> None:
-        self.analytics.part(dataset, customer, record.id, record.attempt).unlink(missing_ok=True)
+        self.analytics.drop_part(dataset, customer, record.id, record.attempt)

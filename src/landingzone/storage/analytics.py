@@ -14,9 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from landingzone.storage.durable import fsync_dir, fsync_path
 
@@ -43,11 +43,18 @@ class PartWriter:
     column, 3.5 s with them on the enum columns only, same size.
     """
 
-    def __init__(self, final: Path, dictionary_columns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        final: Path,
+        dictionary_columns: Sequence[str] = (),
+        publish: Callable[[Path], None] | None = None,
+    ) -> None:
         self.final = final
         self.temp = final.with_name(f".{final.name}.tmp")
         self._writer: pq.ParquetWriter | None = None
         self._dictionary = list(dictionary_columns)
+        # Where a finished part goes (S3); by default it is renamed to ``final``.
+        self._publish = publish
         self.rows = 0
 
     def _open(self, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
@@ -75,6 +82,12 @@ class PartWriter:
         self._writer = None
         if drop_rows:
             self._drop(drop_rows)
+        if self._publish is not None:
+            try:
+                self._publish(self.temp)
+            finally:
+                self.temp.unlink(missing_ok=True)
+            return self.final
         fsync_path(self.temp)
         os.rename(self.temp, self.final)
         fsync_dir(self.final.parent)
@@ -115,20 +128,65 @@ class PartWriter:
             self.temp.unlink()
 
 
-class AnalyticsStore:
+def part_name(dataset: str, customer: str, file_id: str, attempt: int) -> str:
+    """``{dataset}/customer={customer}/file={id}/part-{attempt}.parquet``, names checked."""
+    return f"{file_prefix(dataset, customer, file_id)}/part-{int(attempt)}.parquet"
+
+
+def file_prefix(dataset: str, customer: str, file_id: str) -> str:
+    if not (_NAME.fullmatch(dataset) and _NAME.fullmatch(customer)):
+        raise ValueError("invalid dataset or customer name")
+    if not _FILE_ID.fullmatch(file_id):
+        raise ValueError("invalid file id")
+    return f"{dataset}/customer={customer}/file={file_id}"
+
+
+def older_parts(names: Iterable[str], attempt: int) -> list[str]:
+    """The part names (temp ones too) of attempts before ``attempt``."""
+    older = []
+    for name in names:
+        match = _PART.fullmatch(name)
+        if match and int(match.group(1)) < attempt:
+            older.append(name)
+    return older
+
+
+class AnalyticsStore(Protocol):
+    """Where Completed files' rows land as Parquet: local disk or the S3 bucket."""
+
+    def writer(
+        self,
+        dataset: str,
+        customer: str,
+        file_id: str,
+        attempt: int,
+        dictionary_columns: Sequence[str] = (),
+    ) -> PartWriter: ...
+
+    def remove_older(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
+        """Remove the parts of attempts before ``attempt`` (a retry starts clean).
+
+        Only older attempts: a worker that lost its claim must never delete the
+        part of the attempt that replaced it.
+        """
+        ...
+
+    def drop_part(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
+        """Remove one attempt's part (its commit was refused)."""
+        ...
+
+    def row_counts(self, dataset: str, customer: str, parts: dict[str, int]) -> dict[str, int]:
+        """Rows in the part of each ``{file id: attempt}``; files with no part are left out."""
+        ...
+
+
+class LocalAnalyticsStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
 
-    def file_dir(self, dataset: str, customer: str, file_id: str) -> Path:
-        if not (_NAME.fullmatch(dataset) and _NAME.fullmatch(customer)):
-            raise ValueError("invalid dataset or customer name")
-        if not _FILE_ID.fullmatch(file_id):
-            raise ValueError("invalid file id")
-        return self.root / dataset / f"customer={customer}" / f"file={file_id}"
-
     def part(self, dataset: str, customer: str, file_id: str, attempt: int) -> Path:
-        return self.file_dir(dataset, customer, file_id) / f"part-{int(attempt)}.parquet"
+        return self.root / part_name(dataset, customer, file_id, attempt)
 
     def writer(
         self,
@@ -140,9 +198,13 @@ class AnalyticsStore:
     ) -> PartWriter:
         return PartWriter(self.part(dataset, customer, file_id, attempt), dictionary_columns)
 
-    def row_counts(self, parts: list[Path]) -> dict[Path, int]:
-        """Rows per Parquet part, counted by DuckDB (it reads only the footers)."""
-        existing = [p for p in parts if p.exists()]
+    def row_counts(self, dataset: str, customer: str, parts: dict[str, int]) -> dict[str, int]:
+        """Counted by DuckDB, which reads only the footers."""
+        paths = {
+            self.part(dataset, customer, file_id, attempt): file_id
+            for file_id, attempt in parts.items()
+        }
+        existing = [str(p) for p in paths if p.exists()]
         if not existing:
             return {}
         import duckdb
@@ -150,20 +212,16 @@ class AnalyticsStore:
         with duckdb.connect() as db:
             rows = db.execute(
                 "SELECT filename, count(*) FROM read_parquet(?, filename = true) GROUP BY filename",
-                [[str(p) for p in existing]],
+                [existing],
             ).fetchall()
-        return {Path(name): int(count) for name, count in rows}
+        return {paths[Path(name)]: int(count) for name, count in rows}
 
     def remove_older(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
-        """Remove the parts of attempts before ``attempt`` (a retry starts clean).
-
-        Only older attempts: a worker that lost its claim must never delete the
-        part of the attempt that replaced it.
-        """
-        directory = self.file_dir(dataset, customer, file_id)
+        directory = self.root / file_prefix(dataset, customer, file_id)
         if not directory.exists():
             return
-        for path in directory.iterdir():
-            match = _PART.fullmatch(path.name)
-            if match and int(match.group(1)) < attempt:
-                path.unlink(missing_ok=True)
+        for name in older_parts((p.name for p in directory.iterdir()), attempt):
+            (directory / name).unlink(missing_ok=True)
+
+    def drop_part(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
+        self.part(dataset, customer, file_id, attempt).unlink(missing_ok=True)

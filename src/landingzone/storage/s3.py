@@ -66,6 +66,13 @@ class S3Location:
         return cls(parsed.netloc, f"{prefix}/" if prefix else "")
 
 
+def resolve_region(region: str | None) -> str:
+    """LZ_S3_REGION, else boto3's (AWS_REGION, AWS_DEFAULT_REGION, config), else us-east-1."""
+    import boto3
+
+    return region or boto3.session.Session().region_name or "us-east-1"
+
+
 def make_client(endpoint_url: str | None, region: str | None) -> S3Client:
     """A boto3 S3 client; path-style addressing when an endpoint (MinIO, moto) is given."""
     import boto3
@@ -81,7 +88,7 @@ def make_client(endpoint_url: str | None, region: str | None) -> S3Client:
     client: S3Client = session.client(
         "s3",
         endpoint_url=endpoint_url,
-        region_name=region or session.region_name or "us-east-1",
+        region_name=resolve_region(region),
         config=config,
     )
     return client
@@ -209,7 +216,7 @@ class S3ObjectStore:
         return aborted
 
     def _objects(self) -> Iterator[tuple[str, datetime]]:
-        for item in self._list(f"{self.prefix}{OBJECTS}"):
+        for item in self.list_keys(f"{self.prefix}{OBJECTS}"):
             name = item["Key"].rsplit("/", 1)[-1]
             if _STORAGE_ID.fullmatch(name):
                 yield name, item["LastModified"]
@@ -223,7 +230,7 @@ class S3ObjectStore:
 
     def incoming(self) -> Iterator[IncomingObject]:
         start = f"{self.prefix}{INCOMING}"
-        for item in self._list(start):
+        for item in self.list_keys(start):
             upload_id, sep, logical_key = item["Key"][len(start) :].partition("/")
             if not sep or not _UPLOAD_ID.fullmatch(upload_id) or not logical_key:
                 continue  # not a key landingzone signs: left alone for the operator
@@ -262,7 +269,8 @@ class S3ObjectStore:
         with vendor_errors("delete"):
             self.client.delete_object(Bucket=self.bucket, Key=incoming.s3_key)
 
-    def _list(self, prefix: str) -> Iterator[Any]:
+    def list_keys(self, prefix: str) -> Iterator[Any]:
+        """Every object under ``prefix`` (keys are whole, from the bucket's root)."""
         paginator = self.client.get_paginator("list_objects_v2")
         with vendor_errors("list"):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
@@ -296,7 +304,7 @@ class S3UrlSigner:
                 "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run with a role."
             ) from None
         config: S3Config = {
-            "region": region or session.region_name or "us-east-1",
+            "region": resolve_region(region),
             # Path-style for MinIO and friends, as the boto3 client; virtual-hosted on AWS.
             "virtual_hosted_style_request": endpoint_url is None and "." not in store.bucket,
         }
