@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from landingzone.errors import ConfigurationError, StorageUnavailable
-from landingzone.storage.s3 import S3Location, S3ObjectStore, S3UrlSigner
+from landingzone.storage.s3 import S3Location, S3ObjectStore
+from landingzone.storage.s3_signing import S3UrlSigner
 from tests.s3 import S3Server
 
 

@@ -50,11 +50,11 @@ from landingzone.storage.local import LocalObjectStore
 from landingzone.storage.s3 import (
     S3Location,
     S3ObjectStore,
-    S3UrlSigner,
     make_client,
     resolve_region,
 )
 from landingzone.storage.s3_analytics import S3AnalyticsStore
+from landingzone.storage.s3_signing import S3UrlSigner
 
 log = logging.getLogger(__name__)
 # Committed objects with no catalog row (a crash between rename and commit) are
