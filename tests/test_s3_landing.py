@@ -287,3 +287,20 @@ def test_upload_api_answers_503_when_the_store_is_down(harness: Harness) -> None
     customer = harness.services.tenants.get_customer_by_name("acme")
     assert customer is not None
     assert not harness.services.submissions.name_exists(customer.id, "n")
+
+
+def test_many_uploads_land_in_one_poll(harness: Harness, s3: S3Server) -> None:
+    headers = harness.auth(harness.tenant("acme"))
+    names = [f"part-{i:02d}.csv" for i in range(40)]
+    urls = harness.http.get(
+        f"{PUSH}/upload", params=[("filenames", n) for n in names], headers=headers
+    ).json()
+    for name in names:
+        assert httpx.put(urls[name], content=name.encode() * 10).status_code == 200
+    counts = lander(harness).land_all()
+    assert (counts.landed, counts.discarded) == (40, 0)
+    files = listed(harness, headers)
+    assert {name: f["sha256"] for name, f in files.items()} == {
+        name: hashlib.sha256(name.encode() * 10).hexdigest() for name in names
+    }
+    assert keys(s3, harness, "incoming/") == {}
