@@ -9,9 +9,12 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from sqlalchemy import update
 
 from landingzone.db.tables import files
@@ -255,3 +258,33 @@ def test_parquet_dictionary_encodes_only_the_enum_columns(harness: Harness) -> N
         if "RLE_DICTIONARY" in group.column(i).encodings
     }
     assert encoded == {"status", "payment_method"}
+
+
+def test_a_stale_attempts_part_published_during_a_retry_is_removed(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = setup(harness)
+    file_id = upload(harness, headers, HEADER + tx(1))
+    runner = harness.services.pipeline()
+    first = harness.services.files.claim("slow-worker", 60)
+    assert first is not None
+    with harness.services.engine.begin() as conn:
+        conn.execute(update(files).values(lease_expires_at=utcnow() - timedelta(seconds=1)))
+    runner.reconcile()
+    second = harness.services.files.claim("fast-worker", 60)
+    assert second is not None and second.attempt == 2
+    job = runner._job
+    real_complete = job.files.complete
+
+    def stale_worker_publishes_first(*args: Any) -> bool:
+        # The slow worker publishes its part after the retry began, then dies
+        # before its (refused) commit could remove it.
+        stray = job.analytics.writer("transactions", "acme", file_id, first.attempt)
+        stray.write(pa.table({"transaction_id": ["tx1"], "__row": [2]}))
+        stray.commit([])
+        assert len(parts(harness, file_id)) == 2
+        return real_complete(*args)
+
+    monkeypatch.setattr(job.files, "complete", stale_worker_publishes_first)
+    assert job.run(second) is True
+    assert [p.name for p in parts(harness, file_id)] == ["part-2.parquet"]

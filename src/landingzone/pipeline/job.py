@@ -90,7 +90,11 @@ class ValidationJob:
             errors_truncated=report.errors_truncated,
         )
         committed = self.files.complete(record.id, record.attempt, outcome, report.errors)
-        if not committed:
+        if committed:
+            # A stale attempt may have published its part after this one started
+            # (and then died before its refused commit could remove it): drop it now.
+            self.analytics.remove_older(dataset.name, customer.name, record.id, record.attempt)
+        else:
             log.warning(
                 "file %s attempt %d lost its claim; result discarded", record.id, record.attempt
             )
