@@ -101,11 +101,13 @@ class PartWriter:
 
         dropped = pa.array(drop_rows, pa.int64())
         filtered = self.temp.with_name(self.temp.name + ".filtered")
-        source = pq.ParquetFile(self.temp)
+        # Without pre-buffering and threads: with them pyarrow kept the decoded
+        # file (600 MB of a 5 GB upload's part) until the end of the rewrite.
+        source = pq.ParquetFile(self.temp, pre_buffer=False, buffer_size=1024 * 1024)
         self.rows = 0
         try:
             with self._open(filtered, source.schema_arrow) as out:
-                for batch in source.iter_batches(batch_size=64 * 1024):
+                for batch in source.iter_batches(batch_size=64 * 1024, use_threads=False):
                     kept = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), dropped)))
                     out.write_batch(kept)
                     self.rows += kept.num_rows

@@ -14,7 +14,8 @@ Pure: no database, storage or HTTP. How it works, and why:
   spreadsheet rows (header = row 1), keeping the first ``error_cap`` errors and
   counting all of them.
 * ``unique`` is checked across the whole file by a DuckDB table that spills to
-  disk under a memory limit, queried once at the end.
+  disk under a memory limit, queried at the end in slices that fit the limit
+  (``unique.py``).
 
 Accepted rows (typed) are handed to an optional ``RowSink`` as Arrow tables
 with a ``__row`` column; rows found to be duplicates only at the end are listed
@@ -56,11 +57,11 @@ from landingzone.validation.report import (
 )
 from landingzone.validation.schema import DatasetType
 from landingzone.validation.sink import RowSink
-from landingzone.validation.sql import DUCKDB_TYPES, Fault, block_query, describe
+from landingzone.validation.sql import Fault, block_query, describe
+from landingzone.validation.unique import UniqueIndex
 
 WORKERS = 2
 IN_FLIGHT = 2
-UNIQUE_MEMORY_LIMIT = "128MB"
 CHECK_MEMORY_LIMIT = "96MB"
 
 
@@ -138,7 +139,7 @@ class Validator:
             yield from chunker.blocks()
 
         with tempfile.TemporaryDirectory(dir=self.temp_dir) as scratch:
-            uniques = _UniqueIndex(self.dataset, Path(scratch))
+            uniques = UniqueIndex(self.dataset, Path(scratch))
             uniques.column_of_field = dict(
                 enumerate(_column_of_field(alignment, len(self.schema.fields)))
             )
@@ -168,7 +169,7 @@ class Validator:
         row_base: int,
         report: Report,
         sink: RowSink | None,
-        uniques: _UniqueIndex,
+        uniques: UniqueIndex,
     ) -> None:
         records_done = 0
         pending: deque[Future[BlockResult]] = deque()
@@ -221,7 +222,7 @@ class Validator:
         self._add(report, [CellError.make(row, None, None, None, SOURCE_ERROR, report.fatal)])
         return report
 
-    def _finish_unique(self, report: Report, uniques: _UniqueIndex) -> None:
+    def _finish_unique(self, report: Report, uniques: UniqueIndex) -> None:
         duplicates = uniques.duplicates()
         if not duplicates:
             return
@@ -434,58 +435,3 @@ def _count_records(prefix: bytes) -> int:
         step = _first_boundary(prefix[position:])
         position = position + step if step else 0
     return count
-
-
-class _UniqueIndex:
-    """Values of ``unique`` fields across the whole file, in a DuckDB table that spills."""
-
-    def __init__(self, dataset: DatasetType, scratch: Path) -> None:
-        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
-        self.column_of_field: dict[int, int] = {}
-        self._db: duckdb.DuckDBPyConnection | None = None
-        if not self.fields:
-            return
-        # In memory, spilling to the scratch directory past the limit: a file-backed
-        # database would write every value to disk even when it fits in memory.
-        self._db = duckdb.connect()
-        self._db.execute(f"SET memory_limit='{UNIQUE_MEMORY_LIMIT}'")
-        self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
-        self._db.execute("SET preserve_insertion_order=false")
-        # One thread: DuckDB's aggregation needs memory per thread, and this index
-        # must find duplicates among tens of millions of values within its limit.
-        self._db.execute("SET threads=1")
-        for j in self.fields:
-            kind = DUCKDB_TYPES[dataset.table_schema.fields[j].type]
-            self._db.execute(f"CREATE TABLE u{j} (v {kind}, row BIGINT, bad BOOLEAN)")
-
-    def add(self, j: int, values: pa.Table, offset: int) -> None:
-        assert self._db is not None
-        self._db.register("incoming", values)
-        try:
-            self._db.execute(
-                f"INSERT INTO u{j} SELECT v, rec + ?, bad FROM incoming WHERE v IS NOT NULL",  # noqa: S608
-                [offset],
-            )
-        finally:
-            self._db.unregister("incoming")
-
-    def duplicates(self) -> list[tuple[int, int, str, bool]]:
-        """(field, row, value, row already bad) of every repeat after a value's first row."""
-        if self._db is None:
-            return []
-        found: list[tuple[int, int, str, bool]] = []
-        for j in self.fields:
-            rows = self._db.execute(
-                f"""
-                WITH repeated AS (SELECT v FROM u{j} GROUP BY v HAVING count(*) > 1)
-                SELECT u.row, CAST(u.v AS VARCHAR), u.bad FROM u{j} u JOIN repeated r ON u.v = r.v
-                QUALIFY row_number() OVER (PARTITION BY u.v ORDER BY u.row) > 1
-                ORDER BY u.row
-                """  # noqa: S608 - table names are generated, no input reaches the SQL
-            ).fetchall()
-            found.extend((j, int(row), str(value), bool(bad)) for row, value, bad in rows)
-        return found
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()

@@ -1,0 +1,110 @@
+"""Values of ``unique`` fields across a whole file, in DuckDB tables that spill to disk.
+
+Every value (with its 64-bit hash, its row and whether the row is already bad)
+goes into a DuckDB table under a memory limit. While the file is small the
+table is in memory (spilling to the scratch directory past the limit), which
+is the fastest. Past ``DISK_ROWS`` values it moves to a database file in the
+scratch directory. An in-memory table must be written to temp files before
+its blocks can be evicted, and with tens of millions of values it left too
+little of the limit for the final query: at 58 million values (a 5 GB file),
+grouping ran out of memory at 128 MB. A file-backed table's blocks can simply
+be dropped and read back.
+
+At the end, the rows whose hash repeats are found by grouping the hashes
+(integers, cheap), and only those candidates are grouped by value, so a hash
+collision is never reported as a repeat.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from landingzone.validation.schema import DatasetType
+from landingzone.validation.sql import DUCKDB_TYPES
+
+MEMORY_LIMIT = "128MB"
+# 35 million values still worked in memory under MEMORY_LIMIT, 58 million did not.
+DISK_ROWS = 16_000_000
+
+
+class UniqueIndex:
+    def __init__(self, dataset: DatasetType, scratch: Path, disk_rows: int = DISK_ROWS) -> None:
+        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.column_of_field: dict[int, int] = {}
+        self._scratch = scratch
+        self._disk_rows = disk_rows
+        self._rows = 0
+        self._on_disk = False
+        self._db: duckdb.DuckDBPyConnection | None = None
+        if not self.fields:
+            return
+        self._db = duckdb.connect()
+        self._db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
+        self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
+        self._db.execute("SET preserve_insertion_order=false")
+        # One thread: DuckDB's aggregation needs memory per thread.
+        self._db.execute("SET threads=1")
+        for j in self.fields:
+            kind = DUCKDB_TYPES[dataset.table_schema.fields[j].type]
+            self._db.execute(f"CREATE TABLE u{j} (v {kind}, h UBIGINT, row BIGINT, bad BOOLEAN)")
+
+    @property
+    def on_disk(self) -> bool:
+        return self._on_disk
+
+    def add(self, j: int, values: pa.Table, offset: int) -> None:
+        """Add a block's values (columns v, rec, bad); ``rec + offset`` is the file row."""
+        assert self._db is not None
+        self._db.register("incoming", values)
+        try:
+            self._db.execute(
+                f"INSERT INTO u{j} SELECT v, hash(v), rec + ?, bad FROM incoming "  # noqa: S608
+                "WHERE v IS NOT NULL",
+                [offset],
+            )
+        finally:
+            self._db.unregister("incoming")
+        self._rows += values.num_rows
+        if not self._on_disk and self._rows > self._disk_rows:
+            self._move_to_disk()
+
+    def _move_to_disk(self) -> None:
+        assert self._db is not None
+        path = str(self._scratch / "unique.duckdb").replace("'", "''")
+        self._db.execute(f"ATTACH '{path}' AS disk")
+        for j in self.fields:
+            # The table names are generated: no input reaches the SQL.
+            self._db.execute(f"CREATE TABLE disk.u{j} AS SELECT * FROM memory.u{j}")  # noqa: S608
+            self._db.execute(f"DROP TABLE memory.u{j}")
+        self._db.execute("USE disk")
+        self._on_disk = True
+
+    def duplicates(self) -> list[tuple[int, int, str, bool]]:
+        """(field, row, value, row already bad) of every repeat after a value's first row."""
+        if self._db is None:
+            return []
+        found: list[tuple[int, int, str, bool]] = []
+        for j in self.fields:
+            self._db.execute(
+                f"CREATE OR REPLACE TEMP TABLE repeated_hashes AS "  # noqa: S608
+                f"SELECT h FROM u{j} GROUP BY h HAVING count(*) > 1"
+            )
+            rows = self._db.execute(
+                f"""
+                WITH candidates AS (SELECT * FROM u{j} SEMI JOIN repeated_hashes USING (h)),
+                repeated AS (SELECT v FROM candidates GROUP BY v HAVING count(*) > 1)
+                SELECT c.row, CAST(c.v AS VARCHAR), c.bad
+                FROM candidates c JOIN repeated r ON c.v = r.v
+                QUALIFY row_number() OVER (PARTITION BY c.v ORDER BY c.row) > 1
+                ORDER BY c.row
+                """  # noqa: S608 - table names are generated, no input reaches the SQL
+            ).fetchall()
+            found.extend((j, int(row), str(value), bool(bad)) for row, value, bad in rows)
+        return found
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()

@@ -1,0 +1,54 @@
+"""The unique index finds every repeat, in memory, on disk, and across the move between."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from landingzone.domain.datasets import shipped_datasets
+from landingzone.validation.unique import UniqueIndex
+
+TRANSACTIONS = {d.name: d for d in shipped_datasets()}["transactions"]
+ID_FIELD = 0  # transaction_id, the unique field
+
+
+def fill(index: UniqueIndex, values: list[str], block: int = 97) -> None:
+    for start in range(0, len(values), block):
+        chunk = values[start : start + block]
+        index.add(
+            ID_FIELD,
+            pa.table(
+                {
+                    "v": chunk,
+                    "rec": list(range(1, len(chunk) + 1)),
+                    "bad": [i % 7 == 0 for i in range(len(chunk))],
+                }
+            ),
+            offset=start + 1,  # file rows start at 2 (row 1 is the header)
+        )
+
+
+@pytest.mark.parametrize("disk_rows", [0, 450, 10_000])
+def test_repeats_are_found_in_memory_on_disk_and_across_the_move(
+    tmp_path: Path, disk_rows: int
+) -> None:
+    rng = random.Random(disk_rows)
+    values = [f"tx{rng.randint(0, 400)}" for _ in range(1000)]
+    index = UniqueIndex(TRANSACTIONS, tmp_path, disk_rows=disk_rows)
+    try:
+        fill(index, values)
+        assert index.on_disk is (disk_rows < len(values))
+        found = index.duplicates()
+    finally:
+        index.close()
+    seen: set[str] = set()
+    expected = []
+    for position, value in enumerate(values):
+        if value in seen:
+            expected.append((ID_FIELD, position + 2, value, (position % 97) % 7 == 0))
+        seen.add(value)
+    assert found == expected
+    assert len(expected) > 500  # the case is not trivial
