@@ -26,6 +26,7 @@ number, exact because every line is one record and none was skipped.
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ SCAN_BLOCK = 8 * 1024 * 1024
 BATCH_ROWS = 122_880  # DuckDB's vector size x 60: one Arrow batch, one Parquet row group
 # DuckDB's CSV reader needs about 30 MB per buffer and thread; less fails to run.
 MEMORY_LIMIT = "128MB"
-# The unique fields' hashes: 8 bytes a row, spilling to disk past this.
+# The unique fields' hashes: 8 bytes a row, spilling to disk past this while the
+# file is read, and allowed COUNT_MEMORY_LIMIT to count them once it is.
 HASH_MEMORY_LIMIT = "64MB"
+COUNT_MEMORY_LIMIT = "128MB"
 BOM = b"\xef\xbb\xbf"
 LF, CR = 10, 13
 # Cells equal to this would be NULL. By default that is the empty cell, and DuckDB
@@ -156,13 +159,15 @@ class FastPath:
             f"SELECT {', '.join(outputs)} FROM ({checked}) "  # noqa: S608 - names are literal()
             f"WHERE CASE WHEN {bad} THEN error({literal(_REJECTED)}) ELSE TRUE END"
         )
-        hashes = duckdb.connect()
+        scratch = tempfile.TemporaryDirectory(prefix="lz-hashes-", dir=self.temp_dir)
+        # File-backed: its blocks can be dropped and read back, where an in-memory
+        # table's must first be written out; 58 million hashes (a 5 GB file) then
+        # left too little of the limit to count them, and the pass was wasted.
+        hashes = duckdb.connect(str(Path(scratch.name) / "hashes.duckdb"))
         try:
             hashes.execute("SET threads=1")
             hashes.execute(f"SET memory_limit='{HASH_MEMORY_LIMIT}'")
-            if self.temp_dir is not None:
-                spill = self.temp_dir / "lz-hash-spill"
-                hashes.execute(f"SET temp_directory={literal(str(spill))}")
+            hashes.execute(f"SET temp_directory={literal(str(Path(scratch.name) / 'spill'))}")
             for j in unique:
                 hashes.execute(f"CREATE TABLE h{j} (h UBIGINT)")
             rows = 0
@@ -182,6 +187,8 @@ class FastPath:
             rejected = db.execute("SELECT count(*) FROM reject_errors").fetchone()
             if rejected and rejected[0]:
                 return None
+            # The main query is done with its memory: counting may use more.
+            hashes.execute(f"SET memory_limit='{COUNT_MEMORY_LIMIT}'")
             for j in unique:
                 found = hashes.execute(
                     f"SELECT count(h) = count(DISTINCT h) FROM h{j}"  # noqa: S608
@@ -190,4 +197,5 @@ class FastPath:
                     return None
         finally:
             hashes.close()
+            scratch.cleanup()
         return Report(rows_total=rows)
