@@ -18,11 +18,11 @@ from landingzone.cli.connect import (
     connected,
     fail,
 )
+from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
 from landingzone.client import FileStatus
 
 files_app = typer.Typer(no_args_is_help=True, help="Dataset files: upload, status, errors.")
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 FileIdArgument = Annotated[str, typer.Argument(help="The file id the upload answered.")]
 
 
@@ -67,7 +67,7 @@ def upload(
     client_id: ClientIdOption = None,
     client_secret: SecretOption = None,
     profile: ProfileOption = "default",
-    json: JsonOption = False,
+    json: JsonFlag = False,
 ) -> None:
     """Upload one file of a dataset type and (by default) wait for its verdict.
 
@@ -89,7 +89,7 @@ def status(
     client_id: ClientIdOption = None,
     client_secret: SecretOption = None,
     profile: ProfileOption = "default",
-    json: JsonOption = False,
+    json: JsonFlag = False,
 ) -> None:
     """A file's status, statistics and first errors."""
     with connected(url, client_id, client_secret, profile) as client:
@@ -104,7 +104,7 @@ def errors(
     client_id: ClientIdOption = None,
     client_secret: SecretOption = None,
     profile: ProfileOption = "default",
-    json: JsonOption = False,
+    json: JsonFlag = False,
 ) -> None:
     """Every stored error of a file (JSON with --json, CSV with --csv)."""
     with connected(url, client_id, client_secret, profile) as client:

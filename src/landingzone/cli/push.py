@@ -36,6 +36,7 @@ from landingzone.cli.connect import (
     connected,
     fail,
 )
+from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
 from landingzone.client import (
     Client,
@@ -156,7 +157,7 @@ def push(
     client_id: ClientIdOption = None,
     client_secret: SecretOption = None,
     profile: ProfileOption = "default",
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
 ) -> None:
     """Upload files to an app with the Push API: batches, parallel streams, retries."""
     files = expand(paths)

@@ -20,6 +20,7 @@ from landingzone.cli.connect import (
     connected,
     fail,
 )
+from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
 from landingzone.client import Submission
 
@@ -64,7 +65,7 @@ def uploaddata(
     client_secret: SecretOption = None,
     api_key: ApiKeyOption = None,
     profile: ProfileOption = "default",
-    json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    json: JsonFlag = False,
 ) -> None:
     """Submit Data (and EventData) to the Upload API; prints the token and the verdict.
 
