@@ -37,8 +37,9 @@ import pyarrow as pa
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import Report
 from landingzone.validation.schema import DatasetType
+from landingzone.validation.shapes import literal
 from landingzone.validation.sink import RowSink
-from landingzone.validation.sql import block_query, literal
+from landingzone.validation.sql import block_query
 
 log = logging.getLogger(__name__)
 

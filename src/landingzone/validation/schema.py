@@ -168,6 +168,7 @@ def unreadable_constraint_values(spec: FieldSpec) -> list[str]:
     its check off without a word, an unreadable enum member the whole enum.
     """
     from landingzone.validation import sql  # sql imports this module
+    from landingzone.validation.shapes import literal
 
     c = spec.constraints
     bounds = (("minimum", c.minimum), ("maximum", c.maximum))
@@ -177,7 +178,7 @@ def unreadable_constraint_values(spec: FieldSpec) -> list[str]:
         return []
     texts = [sql.scalar_text(v) for _, v in values]
     # The values enter the SQL through literal(), which escapes them.
-    checks = ", ".join(f"({sql.typed(spec, sql.literal(t))}) IS NULL" for t in texts)
+    checks = ", ".join(f"({sql.typed(spec, literal(t))}) IS NULL" for t in texts)
     with _checker_lock:
         unreadable = _checker().execute(f"SELECT {checks}").fetchone() or ()
     shape = (

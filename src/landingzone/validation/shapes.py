@@ -113,18 +113,19 @@ def full_match(raw: str, pattern: str, usual: tuple[str, ...] = ()) -> str:
     ``pattern`` is inlined as a SQL literal; callers pass schema text through here
     only after it was validated as a regular expression.
     """
-    regex = f"regexp_full_match({raw}, {_literal(pattern)})"
+    regex = f"regexp_full_match({raw}, {literal(pattern)})"
     atoms = parse(pattern)
     if atoms is not None and all(a.least == a.most for a in atoms):
-        return f"({raw} GLOB {_literal(_glob(atoms))})"
+        return f"({raw} GLOB {literal(_glob(atoms))})"
     globs = list(usual)
     if atoms is not None and sum(a.most for a in atoms) <= MAX_GLOB_ATOMS:
         globs.append(_glob(atoms))
     if not globs:
         return regex
-    cheap = " OR ".join(f"{raw} GLOB {_literal(g)}" for g in globs)
+    cheap = " OR ".join(f"{raw} GLOB {literal(g)}" for g in globs)
     return f"(CASE WHEN {cheap} THEN TRUE ELSE {regex} END)"
 
 
-def _literal(value: str) -> str:
+def literal(value: str) -> str:
+    """``value`` as a SQL string literal (sql.py uses it for every schema value)."""
     return "'" + value.replace("'", "''") + "'"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
-from landingzone.validation.shapes import ISO_DATETIME_USUAL, full_match
+from landingzone.validation.shapes import ISO_DATETIME_USUAL, full_match, literal
 
 INTEGER_RE = "[+-]?[0-9]+"
 NUMBER_RE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
@@ -70,10 +70,6 @@ DUCKDB_TYPES = {
     "datetime": "TIMESTAMPTZ",
     "year": "INTEGER",
 }
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def literal_list(values: Sequence[str]) -> str:
