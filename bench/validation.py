@@ -110,12 +110,13 @@ def child(argv: list[str]) -> None:
     if engine in ("ours", "ours, no Parquet"):
         from landingzone.domain.datasets import shipped_datasets
         from landingzone.pipeline.job import dictionary_columns
-        from landingzone.storage.analytics import PartWriter
+        from landingzone.storage.analytics import local_part_writer
         from landingzone.validation.validator import Validator
 
         dataset = {d.name: d for d in shipped_datasets()}[dataset_name]
         parquet = Path(path).with_suffix(".parquet")
-        writer = PartWriter(parquet, dictionary_columns(dataset)) if engine == "ours" else None
+        encoded = dictionary_columns(dataset)
+        writer = local_part_writer(parquet, encoded) if engine == "ours" else None
         with open(path, "rb") as source:
             # With the path, as the pipeline calls it: plain valid files take the fast path.
             report = Validator(dataset).validate(source, writer, Path(path))

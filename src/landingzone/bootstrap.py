@@ -151,12 +151,13 @@ class Services:
     def upload_targets(self) -> UploadTargets:
         return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo)
 
-    def upload_signer(self) -> UploadUrlSigner:
-        if isinstance(self.store, S3ObjectStore):
-            settings = self.settings
-            public = settings.s3_public_endpoint_url or settings.s3_endpoint_url
-            return S3UrlSigner(self.store, public, settings.s3_region)
-        return UrlSigner(self.keys.url, self.settings.effective_public_url)
+    def s3_signer(self) -> S3UrlSigner | None:
+        """The store's own pre-signed URLs, when objects live in S3."""
+        if not isinstance(self.store, S3ObjectStore):
+            return None
+        settings = self.settings
+        public = settings.s3_public_endpoint_url or settings.s3_endpoint_url
+        return S3UrlSigner(self.store, public, settings.s3_region)
 
     def lander(self) -> Lander | None:
         """What lands pre-signed S3 uploads; None for the local store (it sees every PUT)."""
@@ -170,7 +171,7 @@ class Services:
             settings = self.settings
             return S3AnalyticsStore(
                 self.store,
-                settings.data_dir / "spool",
+                settings.spool_dir,
                 settings.s3_endpoint_url,
                 resolve_region(settings.s3_region),
             )
@@ -186,7 +187,7 @@ class Services:
             store=self.store,
             analytics=self.analytics(),
             error_cap=settings.error_cap,
-            spool_dir=self.settings.data_dir / "spool",
+            spool_dir=self.settings.spool_dir,
         )
         submission_job = SubmissionJob(
             submissions=self.submissions,
@@ -210,7 +211,9 @@ class Services:
 
     def api_context(self) -> ApiContext:
         settings = self.settings
-        signer = self.upload_signer()
+        # The embedded endpoint verifies its own URLs whatever issues new ones.
+        embedded = UrlSigner(self.keys.url, settings.effective_public_url)
+        signer: UploadUrlSigner = self.s3_signer() or embedded
         tokens = TokenService(self.keys.token, settings.token_ttl)
         return ApiContext(
             access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
@@ -220,8 +223,7 @@ class Services:
             uploads=UploadService(
                 self.upload_targets(),
                 self.store if isinstance(self.store, LocalObjectStore) else None,
-                # The embedded endpoint verifies its own URLs, whatever issues new ones.
-                UrlSigner(self.keys.url, settings.effective_public_url),
+                embedded,
                 settings.max_object_size,
             ),
             files=FilesService(
@@ -270,9 +272,8 @@ class Services:
         """
         removed = 0
         cutoff = time.time() - SPOOL_GRACE_SECONDS
-        spool = self.settings.data_dir / "spool"
-        # Object copies (*.spool) and Parquet parts not yet uploaded (.analytics-*.tmp).
-        for path in [*spool.glob("*.spool"), *spool.glob(".analytics-*.tmp")]:
+        # Everything in the spool is a temp file of one job.
+        for path in self.settings.spool_dir.glob("*"):
             with contextlib.suppress(FileNotFoundError):
                 if path.stat().st_mtime < cutoff:
                     path.unlink()

@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         return self.data_dir.resolve().as_uri()
 
     @property
+    def spool_dir(self) -> Path:
+        """Temp files of jobs on S3 storage: object copies, Parquet parts before upload."""
+        return self.data_dir / "spool"
+
+    @property
     def effective_public_url(self) -> str:
         if self.public_url:
             return self.public_url

@@ -45,15 +45,15 @@ class PartWriter:
 
     def __init__(
         self,
-        final: Path,
+        temp: Path,
+        publish: Callable[[Path], None],
         dictionary_columns: Sequence[str] = (),
-        publish: Callable[[Path], None] | None = None,
     ) -> None:
-        self.final = final
-        self.temp = final.with_name(f".{final.name}.tmp")
+        self.temp = temp
         self._writer: pq.ParquetWriter | None = None
         self._dictionary = list(dictionary_columns)
-        # Where a finished part goes (S3); by default it is renamed to ``final``.
+        # Makes the finished temp file the part, atomically: a rename on local
+        # disk, an upload to S3.
         self._publish = publish
         self.rows = 0
 
@@ -69,29 +69,24 @@ class PartWriter:
             [ROW_COLUMN if n == "__row" else n for n in table.column_names]
         )
         if self._writer is None:
-            self.final.parent.mkdir(parents=True, exist_ok=True)
+            self.temp.parent.mkdir(parents=True, exist_ok=True)
             self._writer = self._open(self.temp, table.schema)
         self._writer.write_table(table)
         self.rows += table.num_rows
 
-    def commit(self, drop_rows: list[int]) -> Path | None:
-        """Close, drop late-found duplicate rows, and move into place; None if no rows."""
+    def commit(self, drop_rows: list[int]) -> int | None:
+        """Close, drop late-found duplicate rows, and publish; the rows kept, None if none."""
         if self._writer is None:
             return None
         self._writer.close()
         self._writer = None
         if drop_rows:
             self._drop(drop_rows)
-        if self._publish is not None:
-            try:
-                self._publish(self.temp)
-            finally:
-                self.temp.unlink(missing_ok=True)
-            return self.final
-        fsync_path(self.temp)
-        os.rename(self.temp, self.final)
-        fsync_dir(self.final.parent)
-        return self.final
+        try:
+            self._publish(self.temp)
+        finally:
+            self.temp.unlink(missing_ok=True)
+        return self.rows
 
     def _drop(self, drop_rows: list[int]) -> None:
         """Rewrite the temp part without ``drop_rows``, one batch at a time (bounded memory)."""
@@ -128,6 +123,18 @@ class PartWriter:
             self._writer = None
         with contextlib.suppress(FileNotFoundError):
             self.temp.unlink()
+
+
+def local_part_writer(final: Path, dictionary_columns: Sequence[str] = ()) -> PartWriter:
+    """A writer whose part becomes ``final`` by a rename, fsynced with its directory."""
+
+    def rename_into_place(temp: Path) -> None:
+        fsync_path(temp)
+        os.rename(temp, final)
+        fsync_dir(final.parent)
+
+    temp = final.with_name(f".{final.name}.tmp")
+    return PartWriter(temp, rename_into_place, dictionary_columns)
 
 
 def part_name(dataset: str, customer: str, file_id: str, attempt: int) -> str:
@@ -198,7 +205,7 @@ class LocalAnalyticsStore:
         attempt: int,
         dictionary_columns: Sequence[str] = (),
     ) -> PartWriter:
-        return PartWriter(self.part(dataset, customer, file_id, attempt), dictionary_columns)
+        return local_part_writer(self.part(dataset, customer, file_id, attempt), dictionary_columns)
 
     def row_counts(self, dataset: str, customer: str, parts: dict[str, int]) -> dict[str, int]:
         """Counted by DuckDB, which reads only the footers."""

@@ -47,10 +47,9 @@ class S3AnalyticsStore:
         attempt: int,
         dictionary_columns: Sequence[str] = (),
     ) -> PartWriter:
-        self._spool_dir.mkdir(parents=True, exist_ok=True)
-        local = self._spool_dir / f"analytics-{file_id}-{int(attempt)}.parquet"
+        temp = self._spool_dir / f"analytics-{file_id}-{int(attempt)}.parquet.tmp"
         publish = partial(self._upload, self.key(dataset, customer, file_id, attempt))
-        return PartWriter(local, dictionary_columns, publish=publish)
+        return PartWriter(temp, publish, dictionary_columns)
 
     def _upload(self, key: str, path: Path) -> None:
         with vendor_errors("analytics upload"):
