@@ -1,4 +1,4 @@
-"""The fast path (validation/fastpath.py): taken for plain valid files, never changes a verdict."""
+"""The fast path (validation/fastpath.py): answers for plain files, never changes a verdict."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from landingzone.domain.datasets import shipped_datasets
 from landingzone.validation import fastpath
 from landingzone.validation.fastpath import FastPath, plain
 from landingzone.validation.header import align, split_record
-from landingzone.validation.report import Report
+from landingzone.validation.report import DEFAULT_ERROR_CAP, Report
 from landingzone.validation.schema import DatasetType, parse_dataset_type
 from landingzone.validation.validator import Validator
 from tests.validation.test_oracle import Case, cases
@@ -66,13 +66,20 @@ def both(
     return fast, fast_sink, exact, exact_sink
 
 
+def assert_same(fast: Report, fast_sink: Collect, exact: Report, exact_sink: Collect) -> None:
+    """The same report and the same rows written, in the same order."""
+    assert fast == exact
+    assert fast_sink.rows() == exact_sink.rows()
+
+
 def fast_only(dataset: DatasetType, data: bytes, tmp_path: Path) -> Report | None:
     path = tmp_path / "fast.csv"
     path.write_bytes(data)
     first = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")  # as the Chunker
     alignment = align(split_record(first), dataset.table_schema, dataset.header_policy)
     columns = list(range(len(dataset.table_schema.fields)))
-    return FastPath(dataset).run(path, alignment, columns, None)
+    check_lines = Validator(dataset)._check_lines(alignment)
+    return FastPath(dataset, check_lines, DEFAULT_ERROR_CAP).run(path, alignment, columns, None)
 
 
 @pytest.mark.parametrize(
@@ -122,33 +129,77 @@ def test_a_valid_plain_file_takes_the_fast_path_with_the_same_rows(tmp_path: Pat
 @pytest.mark.parametrize(
     ("fault", "reason"),
     [
-        (lambda rows: rows.__setitem__(2500, tx(2500, amount="12,5")), "an extra cell"),
-        (lambda rows: rows.__setitem__(2500, tx(2500, amount="x")), "a type error"),
+        (lambda rows: rows.__setitem__(2500, tx(2499, amount="12,5")), "an extra cell"),
+        (lambda rows: rows.__setitem__(2500, tx(2499)[:-3]), "a missing cell"),
+        (lambda rows: rows.__setitem__(2500, tx(2499, amount="x")), "a type error"),
         (lambda rows: rows.__setitem__(2500, tx(7)), "a duplicate transaction_id"),
-        (lambda rows: rows.__setitem__(2500, '"quoted"' + tx(2500)[6:]), "a quote"),
         (lambda rows: rows.insert(2500, ""), "a blank line"),
-        # DuckDB drops a trailing empty cell when empty cells read as NULL (fastpath.py).
-        (lambda rows: rows.__setitem__(2500, tx(2500) + ","), "a trailing empty cell"),
+        (lambda rows: rows.insert(2500, ",,,,,,,,,"), "a row of empty cells"),
+        (lambda rows: rows.insert(1, ""), "a blank first row"),
+        (lambda rows: rows.append(""), "a blank last row"),
+        # DuckDB's CSV reader drops a trailing empty extra cell when empty cells
+        # read as NULL; the fast path reads lines whole.
+        (lambda rows: rows.__setitem__(2500, tx(2499) + ","), "a trailing empty cell"),
     ],
 )
-def test_anything_unusual_defers_to_the_exact_path(tmp_path: Path, fault: Any, reason: str) -> None:
+def test_the_fast_path_locates_errors_as_the_exact_path_does(
+    tmp_path: Path, fault: Any, reason: str
+) -> None:
     rows = [TX_HEADER, *(tx(i) for i in range(3000))]
     fault(rows)
-    data = "\n".join(rows).encode()
-    assert fast_only(transactions(), data, tmp_path) is None, reason
+    data = "\n".join(rows).encode() + b"\n"
     fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert fast.error_count >= 1, reason
+    assert fast_only(transactions(), data, tmp_path) is not None, reason
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert fast_sink.restarts == 0, reason
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (TX_HEADER + "\n" + '"tx1"' + tx(1)[3:] + "\n", "a quote"),
+        (TX_HEADER + "\n" + tx(1) + "\r" + tx(2) + "\n", "a lone carriage return"),
+        (TX_HEADER + "\n" + tx(1).replace("ref", "r\xe9f") + "\n", "no"),
+    ],
+)
+def test_what_the_fast_path_cannot_read_defers_to_the_exact_path(
+    tmp_path: Path, data: str, reason: str
+) -> None:
+    encoded = data.encode()
+    if reason == "no":  # invalid UTF-8: DuckDB rejects the line, the fast path defers
+        encoded = encoded.replace("r\xe9f".encode(), b"r\xe9f")
+        reason = "invalid UTF-8"
+    assert fast_only(transactions(), encoded, tmp_path) is None, reason
+    fast, fast_sink, exact, exact_sink = both(transactions(), encoded, tmp_path)
     assert fast == exact
     assert fast_sink.rows() == exact_sink.rows()
 
 
-def test_a_bad_row_late_restarts_the_sink(tmp_path: Path) -> None:
+def test_a_bad_row_late_is_located_without_restarting_the_sink(tmp_path: Path) -> None:
     rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
     rows[299_001] = tx(299_000, amount="oops")  # rows[0] is the header
     data = "\n".join(rows).encode()
     fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
-    assert fast_sink.restarts == 1  # the fast path had written rows before the bad one
+    assert fast_sink.restarts == 0
     assert fast == exact and fast.error_count == 1
+    assert [(e.row, e.field) for e in fast.errors] == [(299_002, "amount")]
     assert len(fast_sink.rows()) == len(exact_sink.rows()) == 299_999
+
+
+def test_repeats_across_batches_are_located(tmp_path: Path) -> None:
+    rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
+    rows[250_001] = tx(10)  # repeats row 12's id, two Arrow batches later
+    rows[250_002] = tx(11, amount="x")  # a bad row that repeats one too
+    rows[250_003] = tx(250_002) + ",extra"  # a repeat in a row with too many cells
+    data = "\n".join(rows).encode()
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert fast.duplicate_rows == [250_002]
+    assert {(e.row, e.code) for e in fast.errors} == {
+        (250_002, "unique-error"), (250_003, "type-error"), (250_003, "unique-error"),
+        (250_004, "extra-cell"),
+    }  # fmt: skip
 
 
 def test_a_byte_order_mark_without_a_header_row_defers(tmp_path: Path) -> None:
@@ -179,8 +230,7 @@ def test_the_fast_path_never_changes_a_verdict(tmp_path_factory: Any, case: Case
     )
     data = case.csv_bytes()
     fast, fast_sink, exact, exact_sink = both(dataset, data, tmp_path, error_cap=10**6)
-    assert fast == exact
-    assert fast_sink.rows() == exact_sink.rows()
+    assert_same(fast, fast_sink, exact, exact_sink)
     clean_rows = [row for row in case.rows if len(row) == case.width]
     valid = case.csv_bytes(clean_rows)
     _, _, exact_valid, _ = both(dataset, valid, tmp_path, error_cap=10**6)

@@ -1,45 +1,64 @@
-"""The fast path: a clean, plain file validated by one parallel DuckDB pass.
+"""The fast path: a plain file checked by parallel DuckDB passes, errors located exactly.
 
-Most files that arrive are valid. For those, DuckDB's own CSV reader (both
-cores) runs the same per-cell checks as the block validator (``sql.py``) and
-streams the typed rows to the sink; the first bad row raises inside the query
-and abandons the pass. The answer is only trusted when nothing could make the
-two engines disagree, so the fast path gives up, and the exact block validator
-runs instead, whenever:
+DuckDB reads every line of the file as one string (no quoting, a NUL
+delimiter) on both cores, splits it at the commas and runs the same per-cell
+checks as the block validator (``sql.py``). Good rows stream, typed, to the
+sink; a bad row comes back as its line of text. Those lines (usually a few in
+a thousand) and the blank lines are then run through the block validator
+itself (``check_lines``), so every error is worded, located and counted
+exactly as the exact path would: the fast path only decides which rows need
+that look.
 
-* the file holds a double quote, a NUL byte, a blank line or a carriage return
-  not followed by a line feed (``plain()``): without quotes a record is one
-  line and both readers split cells identically; DuckDB skips blank lines
-  silently and trims around quotes where pyarrow does not;
-* it starts with a byte-order mark and has no header row to absorb it;
-* any cell fails a check, or DuckDB rejected a record (wrong number of cells,
-  invalid UTF-8);
-* a ``unique`` field may repeat a value: 64-bit hashes of its values are
-  counted, and any repeat (or hash collision) defers to the exact path, which
-  names the rows.
+Row numbers are exact without DuckDB knowing them. A file is *plain*
+(``scan()``) when it holds no double quote, NUL byte or carriage return but
+before a line feed: then one line is one record and a cell never holds a comma
+or a line break. DuckDB passes every line through in order except blank ones,
+which it skips silently; the scan records where those are, so the n-th line
+DuckDB returns is the n-th data line that is not blank (``RowNumbers``).
+Reading lines whole means a row with too many or too few cells is not
+rejected (and lost) by the CSV reader: it is a bad row like any other.
 
-So the fast path never reports an error: errors are always located, with their
-rows and columns, by the block validator. ``_row`` is the running record
-number, exact because every line is one record and none was skipped.
+``unique`` fields: the main pass also yields 64-bit hashes of their values,
+kept in a file-backed DuckDB table whose row ids are the lines' order. When a
+hash repeats (a repeat, or a collision), the lines of the rows that share it
+are read again and go through the block validator too, and the exact path's
+``UniqueIndex`` compares their typed values. A repeat that was written to the
+sink is listed in ``Report.duplicate_rows`` for the sink's owner to drop, as in
+the exact path.
+
+The fast path gives up (returns None, and the exact path runs from the start)
+whenever anything could make it disagree with the exact path: a quote, NUL or
+lone carriage return; a byte-order mark without a header row; a line DuckDB
+rejected (invalid UTF-8, too long); a line count that does not add up; too
+many bad or blank lines or candidates to hold in memory; a bad line in which
+the block validator finds nothing; a hash collision that kept a good row out of
+the sink; or any DuckDB or Arrow error (memory, disk).
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from landingzone.validation.header import Alignment
-from landingzone.validation.report import Report
+from landingzone.validation.report import CellError, Report
 from landingzone.validation.schema import DatasetType
 from landingzone.validation.shapes import literal
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import block_query
+from landingzone.validation.unique import UniqueIndex, duplicate_errors
+
+if TYPE_CHECKING:
+    from landingzone.validation.validator import BlockResult
 
 log = logging.getLogger(__name__)
 
@@ -51,152 +70,439 @@ MEMORY_LIMIT = "128MB"
 # file is read, and allowed COUNT_MEMORY_LIMIT to count them once it is.
 HASH_MEMORY_LIMIT = "64MB"
 COUNT_MEMORY_LIMIT = "128MB"
+INSERT_ROWS = 1_000_000
+# Counting 11.7 million hashes took 0.8 s with one thread and 0.45 s with two;
+# 58 million needed the whole limit with one.
+TWO_THREAD_COUNT = 16_000_000
+# What the fast path holds in memory before it leaves a file to the exact path,
+# which streams any number of errors: blank lines, bad lines' text, repeated hashes.
+BLANK_LIMIT = 100_000
+BAD_TEXT_LIMIT = 64 * 1024 * 1024
+REPEAT_LIMIT = 1_000_000
+# Bad lines go through the block validator this many at a time.
+CHECK_LINES = 50_000
+# This optimizer turns an IN list of five or more values (an enum) into a join,
+# whose output comes in any order; both paths rely on DuckDB keeping row order.
+DISABLED_OPTIMIZERS = "in_clause"
 BOM = b"\xef\xbb\xbf"
 LF, CR = 10, 13
-# Cells equal to this would be NULL. By default that is the empty cell, and DuckDB
-# then also drops a trailing empty extra cell ("1,2,") without rejecting the row;
-# two carriage returns can never be a cell of a plain file (plain()).
+# A line equal to this would read as NULL; two carriage returns cannot be a line
+# of a plain file.
 NULL_SENTINEL = "\r\r"
-_REJECTED = "lz-fast-path: row rejected"
+
+CheckLines = Callable[[bytes], "BlockResult"]
+Rows = np.ndarray[Any, np.dtype[np.int64]]
 
 
-def plain(path: Path) -> bool:
-    """True when the file has no quote, NUL, blank line or lone carriage return.
+class GiveUp(Exception):
+    """The fast path cannot answer for this file; the exact path will."""
+
+
+@dataclass
+class Scan:
+    """What ``scan()`` found in a plain file."""
+
+    lines: int  # physical lines, the header included
+    blank: np.ndarray[Any, np.dtype[np.int64]]  # line numbers (1-based) of blank lines
+
+
+def scan(path: Path, blank_limit: int = BLANK_LIMIT) -> Scan | None:
+    """The file's lines and blank lines, or None if it is not plain (or too blank).
 
     memchr for the bytes that may not appear at all, and vectorised positions of
     line feeds and carriage returns for the rest: Python's multi-byte searches
-    and regular expressions would make this scan slower than the validation it
-    guards (0.5 s per GB here, against 3 s).
+    would make this scan slower than the validation it guards (0.9 s per GiB
+    here, against 3.5 s). A line is blank when it is empty or a lone CR.
     """
-    tail = b""  # the previous block's last two bytes, for patterns across blocks
+    blanks: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+    found = 0
+    lines = 0  # line feeds so far
+    # The last two bytes before the block: a virtual line feed before the file
+    # makes an empty first line blank like any other.
+    before = b"x\n"
+    last = b""
     with path.open("rb") as source:
         while block := source.read(SCAN_BLOCK):
             if b'"' in block or b"\x00" in block:
-                return False
-            data = np.frombuffer(tail + block, dtype=np.uint8)
-            if not _plain_lines(data):
-                return False
-            tail = block[-2:]
-    return True
+                return None
+            data = np.frombuffer(before + block, dtype=np.uint8)
+            if not _lone_cr_free(data):
+                return None
+            feeds = np.flatnonzero(data == LF)
+            feeds = feeds[feeds >= 2]  # the two bytes before were looked at already
+            previous = data[feeds - 1]
+            blank = (previous == LF) | ((previous == CR) & (data[feeds - 2] == LF))
+            numbers = lines + 1 + np.flatnonzero(blank)
+            found += len(numbers)
+            if found > blank_limit:
+                return None
+            if len(numbers):
+                blanks.append(numbers.astype(np.int64))
+            lines += len(feeds)
+            before = block[-2:] if len(block) >= 2 else (before + block)[-2:]
+            last = block[-1:]
+    if last == b"\r":
+        return None  # a carriage return ends the file
+    total = lines + (1 if last and last != b"\n" else 0)  # an unterminated last line
+    blank_rows = np.concatenate(blanks) if blanks else np.zeros(0, dtype=np.int64)
+    return Scan(total, blank_rows)
 
 
-def _plain_lines(data: np.ndarray[Any, np.dtype[np.uint8]]) -> bool:
-    """No blank line (LF LF, LF CR LF) and no CR but before an LF (the last byte waits)."""
-    line_feeds = np.flatnonzero(data == LF)
+def plain(path: Path) -> bool:
+    """True when the file has no quote, NUL or lone CR, and no blank line."""
+    found = scan(path, blank_limit=0)
+    return found is not None
+
+
+def _lone_cr_free(data: np.ndarray[Any, np.dtype[np.uint8]]) -> bool:
+    """Every CR is followed by an LF (a CR in the last byte waits for the next block)."""
     after_cr = np.flatnonzero(data == CR) + 1
     after_cr = after_cr[after_cr < len(data)]
-    if len(after_cr) and not np.all(data[after_cr] == LF):
-        return False
-    gaps = np.diff(line_feeds)
-    if np.any(gaps == 1):
-        return False
-    two_apart = line_feeds[:-1][gaps == 2]
-    return not (len(two_apart) and np.any(data[two_apart + 1] == CR))
+    return not (len(after_cr) and not np.all(data[after_cr] == LF))
 
 
-def _source(path: Path, columns: int, header: bool) -> str:
-    types = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(columns))
+class RowNumbers:
+    """Spreadsheet rows of the lines DuckDB returns, which skips the blank ones."""
+
+    def __init__(self, first_row: int, skipped: np.ndarray[Any, np.dtype[np.int64]]) -> None:
+        self.first_row = first_row
+        # For each skipped row: how many returned lines come before it.
+        self._before = skipped - first_row - np.arange(len(skipped), dtype=np.int64)
+
+    def rows(self, start: int, count: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """The rows of returned lines ``start`` to ``start + count`` (0-based)."""
+        return self.at(np.arange(start, start + count, dtype=np.int64))
+
+    def at(
+        self, ordinals: np.ndarray[Any, np.dtype[np.int64]]
+    ) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """The rows of the returned lines with these ordinals (0-based)."""
+        return self.first_row + ordinals + np.searchsorted(self._before, ordinals, side="right")
+
+
+def _source(path: Path, alignment: Alignment) -> str:
+    """Each line as one string, split at commas into c0..cN, with its cell count."""
+    cells = ", ".join(f"__s[{i + 1}] AS c{i}" for i in range(alignment.column_count))
+    lines = (
+        f"read_csv({literal(str(path))}, columns={{'line': 'VARCHAR'}}, "
+        f"header={str(alignment.has_header).lower()}, auto_detect=false, delim=$delim, "
+        f"quote='', escape='', store_rejects=true, nullstr={literal(NULL_SENTINEL)})"
+    )
     return (
-        f"read_csv({literal(str(path))}, columns={{{types}}}, header={str(header).lower()}, "
-        "auto_detect=false, delim=',', quote='\"', escape='\"', store_rejects=true, "
-        f"nullstr={literal(NULL_SENTINEL)})"
+        f"(SELECT 0 AS __rec, line AS __line, len(__s) AS __cells, {cells} "  # noqa: S608
+        f"FROM (SELECT line, string_split(line, ',') AS __s FROM {lines}))"
     )
 
 
 class FastPath:
-    def __init__(self, dataset: DatasetType, temp_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        dataset: DatasetType,
+        check_lines: CheckLines,
+        error_cap: int,
+        temp_dir: Path | None = None,
+    ) -> None:
         self.dataset = dataset
+        self.schema = dataset.table_schema
+        self.check_lines = check_lines
+        self.error_cap = error_cap
         self.temp_dir = temp_dir
 
     def run(
         self, path: Path, alignment: Alignment, column_of_field: list[int], sink: RowSink | None
     ) -> Report | None:
-        """The report of a valid file with its rows written to ``sink``; None to defer."""
+        """The file's report with its good rows written to ``sink``; None to defer."""
         with path.open("rb") as head:
             starts_with_bom = head.read(3) == BOM
         if starts_with_bom and not alignment.has_header:
             return None
-        if not plain(path):
+        found = scan(path)
+        if found is None:
             return None
+        first_row = 2 if alignment.has_header else 1
+        numbers = RowNumbers(first_row, found.blank)
         db = duckdb.connect()
+        scratch = tempfile.TemporaryDirectory(prefix="lz-fast-", dir=self.temp_dir)
         try:
-            return self._run(db, path, alignment, column_of_field, sink)
+            db.execute("SET threads=2")
+            db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
+            db.execute("SET TimeZone='UTC'")
+            # Row numbers come from the order DuckDB returns lines in. It keeps that
+            # order, except where an optimizer makes a join (DISABLED_OPTIMIZERS).
+            db.execute(f"SET disabled_optimizers='{DISABLED_OPTIMIZERS}'")
+            db.execute(f"SET temp_directory={literal(str(Path(scratch.name) / 'spill'))}")
+            checked = block_query(
+                self.schema, column_of_field, _source(path, alignment), carry=("__line", "__cells")
+            )
+            hashes = _HashTable(self.dataset, Path(scratch.name))
+            try:
+                main = _MainPass(self, numbers, hashes, sink)
+                returned = main.run(db, checked)
+                if _rejected(db):
+                    raise GiveUp("DuckDB rejected a line (invalid UTF-8, or too long)")
+                data_lines = found.lines - (first_row - 1)
+                if returned + len(found.blank) != data_lines:
+                    raise GiveUp(
+                        f"{returned} lines read and {len(found.blank)} blank of {data_lines}"
+                    )
+                repeated = hashes.repeated(numbers)
+            finally:
+                hashes.close()
+            return self._report(
+                path, main, found.blank, repeated, column_of_field, Path(scratch.name)
+            )
+        except GiveUp as exc:
+            log.info("fast path gave up on %s: %s", path.name, exc)
+            return None
         except (duckdb.Error, pa.ArrowException, OSError) as exc:
-            # A bad row ends the query with our error(); through the Arrow reader it
-            # arrives as an Arrow or OS error. Anything else (memory, disk) is logged,
-            # and the exact path, with its own limits, takes over.
-            if _REJECTED not in str(exc):
-                log.info("fast path gave up on %s: %s", path.name, str(exc).splitlines()[0])
+            # Memory or disk: the exact path, with its own limits, takes over.
+            log.info("fast path gave up on %s: %s", path.name, str(exc).splitlines()[0])
             return None
         finally:
             db.close()
+            scratch.cleanup()
 
-    def _run(
+    # -- the verdict -------------------------------------------------------------
+
+    def _report(
         self,
-        db: duckdb.DuckDBPyConnection,
         path: Path,
-        alignment: Alignment,
+        main: _MainPass,
+        blank: Rows,
+        repeated: Rows,
         column_of_field: list[int],
-        sink: RowSink | None,
-    ) -> Report | None:
-        db.execute("SET threads=2")
-        db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
-        db.execute("SET TimeZone='UTC'")
-        if self.temp_dir is not None:
-            db.execute(f"SET temp_directory={literal(str(self.temp_dir / 'lz-fast-spill'))}")
-        fields = self.dataset.table_schema.fields
-        source = _source(path, alignment.column_count, alignment.has_header)
-        checked = block_query(
-            self.dataset.table_schema,
-            column_of_field,
-            f"(SELECT 0 AS __rec, * FROM {source})",  # noqa: S608 - path via literal()
-        )
-        bad = " OR ".join([*(f"e{j} <> 0" for j in range(len(fields))), "blank"])
-        unique = [j for j, spec in enumerate(fields) if spec.constraints.unique]
-        outputs = [f'v{j} AS "{spec.name}"' for j, spec in enumerate(fields)]
-        # Missing values (NULL) never repeat one another, as in the exact path.
-        outputs += [f"CASE WHEN v{j} IS NOT NULL THEN hash(v{j}) END AS __h{j}" for j in unique]
-        query = (
-            f"SELECT {', '.join(outputs)} FROM ({checked}) "  # noqa: S608 - names are literal()
-            f"WHERE CASE WHEN {bad} THEN error({literal(_REJECTED)}) ELSE TRUE END"
-        )
-        scratch = tempfile.TemporaryDirectory(prefix="lz-hashes-", dir=self.temp_dir)
+        scratch: Path,
+    ) -> Report:
+        report = Report(rows_total=main.returned + len(blank))
+        bad_rows = np.concatenate(main.bad_rows) if main.bad_rows else np.zeros(0, np.int64)
+        rows = np.concatenate([bad_rows, blank])
+        texts = main.bad_texts + [""] * len(blank)
+        order = np.argsort(rows, kind="stable")
+        errors: list[CellError] = []
+        for start in range(0, len(order), CHECK_LINES):
+            chunk = order[start : start + CHECK_LINES]
+            result = self._check(rows[chunk], [texts[i] for i in chunk])
+            if result.bad_records != len(chunk):
+                raise GiveUp("the block validator disagrees on a bad line")
+            errors += _located(result.errors, rows[chunk])
+            report.error_count += result.error_count
+        report.rows_rejected = len(rows)
+        if len(repeated):
+            repeats, report.duplicate_rows = self._repeats(path, repeated, column_of_field, scratch)
+            errors += repeats
+            report.error_count += len(repeats)
+            report.rows_rejected += len(report.duplicate_rows)
+        errors.sort(key=CellError.sort_key)
+        report.errors = errors[: self.error_cap]
+        report.errors_truncated = report.error_count > len(report.errors)
+        return report
+
+    def _check(self, rows: Rows, texts: list[str]) -> BlockResult:
+        """The block validator's result for these lines of the file, in this order."""
+        result = self.check_lines("".join(text + "\n" for text in texts).encode("utf-8"))
+        if result.records != len(rows):
+            raise GiveUp("the block validator read the lines differently")
+        return result
+
+    def _repeats(
+        self, path: Path, repeated: Rows, column_of_field: list[int], scratch: Path
+    ) -> tuple[list[CellError], list[int]]:
+        """Errors and newly bad rows of the repeats among the rows whose hash repeats."""
+        uniques = UniqueIndex(self.dataset, scratch)
+        try:
+            uniques.column_of_field = dict(enumerate(column_of_field))
+            lines = read_lines(path, repeated)
+            for start in range(0, len(repeated), CHECK_LINES):
+                rows = repeated[start : start + CHECK_LINES]
+                result = self._check(rows, lines[start : start + CHECK_LINES])
+                for j, values in result.unique_values.items():
+                    rec = values.column("rec").to_numpy()
+                    located = values.set_column(
+                        values.schema.get_field_index("rec"), "rec", pa.array(rows[rec - 1])
+                    )
+                    uniques.add(j, located, 0)
+            return duplicate_errors(self.schema, uniques)
+        finally:
+            uniques.close()
+
+
+class _HashTable:
+    """64-bit hashes of the unique fields' values, in line order (NULL: not taking part)."""
+
+    def __init__(self, dataset: DatasetType, scratch: Path) -> None:
+        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
+        self.count = 0
+        if not self.fields:
+            return
         # File-backed: its blocks can be dropped and read back, where an in-memory
         # table's must first be written out; 58 million hashes (a 5 GB file) then
-        # left too little of the limit to count them, and the pass was wasted.
-        hashes = duckdb.connect(str(Path(scratch.name) / "hashes.duckdb"))
-        try:
-            hashes.execute("SET threads=1")
-            hashes.execute(f"SET memory_limit='{HASH_MEMORY_LIMIT}'")
-            hashes.execute(f"SET temp_directory={literal(str(Path(scratch.name) / 'spill'))}")
-            for j in unique:
-                hashes.execute(f"CREATE TABLE h{j} (h UBIGINT)")
-            rows = 0
-            first_row = 2 if alignment.has_header else 1
-            names = [spec.name for spec in fields]
-            for batch in db.sql(query).to_arrow_reader(BATCH_ROWS):
-                for j in unique:
-                    column = pa.table({"h": batch.column(f"__h{j}")})
-                    hashes.register("incoming", column)
-                    hashes.execute(f"INSERT INTO h{j} SELECT h FROM incoming")  # noqa: S608
-                    hashes.unregister("incoming")
-                if sink is not None:
-                    numbers = np.arange(first_row + rows, first_row + rows + batch.num_rows)
-                    table = pa.Table.from_batches([batch]).select(names)
-                    sink.write(table.append_column("__row", pa.array(numbers)))
-                rows += batch.num_rows
-            rejected = db.execute("SELECT count(*) FROM reject_errors").fetchone()
-            if rejected and rejected[0]:
-                return None
-            # The main query is done with its memory: counting may use more.
-            hashes.execute(f"SET memory_limit='{COUNT_MEMORY_LIMIT}'")
-            for j in unique:
-                found = hashes.execute(
-                    f"SELECT count(h) = count(DISTINCT h) FROM h{j}"  # noqa: S608
-                ).fetchone()
-                if not found or not found[0]:
-                    return None
-        finally:
-            hashes.close()
-            scratch.cleanup()
-        return Report(rows_total=rows)
+        # left too little of the limit to count them.
+        self._db = duckdb.connect(str(scratch / "hashes.duckdb"))
+        # One thread, so that each table's row ids follow the order of the inserts.
+        self._db.execute("SET threads=1")
+        self._db.execute(f"SET memory_limit='{HASH_MEMORY_LIMIT}'")
+        self._db.execute(f"SET temp_directory={literal(str(scratch / 'hash-spill'))}")
+        for j in self.fields:
+            self._db.execute(f"CREATE TABLE h{j} (h UBIGINT)")
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if self._db is None:
+            return
+        self._pending.append(batch)
+        self._pending_rows += batch.num_rows
+        if self._pending_rows >= INSERT_ROWS:
+            self._insert()
+
+    def _insert(self) -> None:
+        # Few large inserts: each statement has a fixed cost, paid while DuckDB's
+        # main query waits for the consumer.
+        assert self._db is not None
+        for j in self.fields:
+            column = pa.chunked_array([b.column(f"__h{j}") for b in self._pending], pa.uint64())
+            self._db.register("incoming", pa.table({"h": column}))
+            self._db.execute(f"INSERT INTO h{j} SELECT h FROM incoming")  # noqa: S608
+            self._db.unregister("incoming")
+        self.count += self._pending_rows
+        self._pending, self._pending_rows = [], 0
+
+    def repeated(self, numbers: RowNumbers) -> Rows:
+        """Rows (sorted) whose hash of some unique field appears on another row too."""
+        if self._db is None:
+            return np.zeros(0, dtype=np.int64)
+        self._insert()
+        # The main query is done with its memory and cores: counting may use more,
+        # and two threads when the table is small enough for twice the state.
+        self._db.execute(f"SET memory_limit='{COUNT_MEMORY_LIMIT}'")
+        if self.count <= TWO_THREAD_COUNT:
+            self._db.execute("SET threads=2")
+        found: list[Rows] = []
+        for j in self.fields:
+            distinct = self._db.execute(
+                f"SELECT count(h) = count(DISTINCT h) FROM h{j}"  # noqa: S608
+            ).fetchone()
+            if distinct and distinct[0]:
+                continue
+            self._db.execute(
+                f"CREATE TEMP TABLE r{j} AS "  # noqa: S608
+                f"SELECT h FROM h{j} WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1"
+            )
+            ordinals = self._db.execute(
+                f"SELECT rowid FROM h{j} SEMI JOIN r{j} USING (h)"  # noqa: S608
+            ).fetchnumpy()["rowid"]
+            if len(ordinals) > REPEAT_LIMIT:
+                raise GiveUp(f"{len(ordinals)} rows repeat a unique value's hash")
+            ordinals = np.asarray(ordinals, dtype=np.int64)
+            found.append(numbers.at(ordinals))
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+class _MainPass:
+    """The checks over every line: good rows to the sink, bad lines kept for a look."""
+
+    def __init__(
+        self, owner: FastPath, numbers: RowNumbers, hashes: _HashTable, sink: RowSink | None
+    ) -> None:
+        self.owner = owner
+        self.numbers = numbers
+        self.hashes = hashes
+        self.sink = sink
+        self.returned = 0
+        self.bad_rows: list[Rows] = []
+        self.bad_texts: list[str] = []
+        self.bad_bytes = 0
+
+    def run(self, db: duckdb.DuckDBPyConnection, checked: str) -> int:
+        fields = self.owner.schema.fields
+        width = len(fields)
+        bad = " OR ".join([f"__cells <> {width}", *(f"e{j} <> 0" for j in range(width)), "blank"])
+        outputs = [f'v{j} AS "{spec.name}"' for j, spec in enumerate(fields)]
+        outputs.append(f"CASE WHEN {bad} THEN __line END AS __bad_line")
+        # Every typed value takes part in uniqueness but those of blank rows and of
+        # rows with the wrong number of cells, as in the exact path.
+        outputs += [
+            f"CASE WHEN __cells = {width} AND NOT blank AND v{j} IS NOT NULL "
+            f"THEN hash(v{j}) END AS __h{j}"
+            for j in self.hashes.fields
+        ]
+        names = [spec.name for spec in fields]
+        query = f"SELECT {', '.join(outputs)} FROM ({checked})"  # noqa: S608 - literal() names
+        for batch in _stream(db, query):
+            rows = self.numbers.rows(self.returned, batch.num_rows)
+            good = pc.is_null(batch.column("__bad_line")).to_numpy(zero_copy_only=False)
+            all_good = bool(good.all())
+            if not all_good:
+                self._keep_bad(batch, rows, good)
+            self.hashes.add(batch)
+            if self.sink is not None:
+                table = pa.Table.from_batches([batch]).select(names)
+                if not all_good:
+                    table = table.filter(pa.array(good))
+                    rows = rows[good]
+                self.sink.write(table.append_column("__row", pa.array(rows)))
+            self.returned += batch.num_rows
+        return self.returned
+
+    def _keep_bad(self, batch: pa.RecordBatch, rows: Rows, good: np.ndarray[Any, Any]) -> None:
+        texts = batch.column("__bad_line").filter(pa.array(~good)).to_pylist()
+        self.bad_bytes += sum(len(text) for text in texts)
+        if self.bad_bytes > BAD_TEXT_LIMIT:
+            raise GiveUp("too many bad lines to hold")
+        self.bad_rows.append(rows[~good])
+        self.bad_texts += texts
+
+
+def read_lines(path: Path, rows: Rows) -> list[str]:
+    """The text of lines ``rows`` (sorted line numbers, 1-based) of a plain file."""
+    found: list[str] = []
+    wanted = 0
+    lines = 0  # lines that ended in earlier blocks
+    carry = b""  # the unfinished line at the end of the previous block
+    with path.open("rb") as source:
+        while wanted < len(rows) and (block := source.read(SCAN_BLOCK)):
+            data = carry + block
+            ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == LF)
+            while wanted < len(rows) and rows[wanted] <= lines + len(ends):
+                k = int(rows[wanted]) - lines - 1  # the line's index in this block
+                begin = int(ends[k - 1]) + 1 if k else 0
+                found.append(data[begin : int(ends[k])].rstrip(b"\r").decode("utf-8"))
+                wanted += 1
+            lines += len(ends)
+            carry = data[int(ends[-1]) + 1 :] if len(ends) else data
+    if wanted < len(rows):  # the last line, without a line feed
+        found.append(carry.rstrip(b"\r").decode("utf-8"))
+    return found
+
+
+def _located(errors: list[CellError], rows: Rows) -> list[CellError]:
+    """Errors of a block of lines, at the rows those lines have in the file."""
+    return [
+        CellError(int(rows[e.row - 1]), e.column, e.field, e.value, e.code, e.message)
+        for e in errors
+    ]
+
+
+def _stream(db: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatch]:
+    # The delimiter is a parameter: a NUL cannot be written in a SQL literal, and
+    # cannot occur in a plain file, so every line is one column.
+    yield from db.sql(query, params={"delim": "\x00"}).to_arrow_reader(BATCH_ROWS)
+
+
+def _member(rows: Rows, sorted_rows: Rows) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """Which of ``rows`` are in ``sorted_rows``."""
+    if not len(sorted_rows):
+        return np.zeros(len(rows), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
+    found: np.ndarray[Any, np.dtype[np.bool_]] = sorted_rows[at] == rows
+    return found
+
+
+def _rejected(db: duckdb.DuckDBPyConnection) -> bool:
+    found = db.execute("SELECT count(*) FROM reject_errors").fetchone()
+    return bool(found and found[0])

@@ -147,14 +147,17 @@ def fault_expression(spec: FieldSpec, raw: str, value: str, missing: str) -> str
     return f"CASE {' '.join(branches)} ELSE 0 END"
 
 
-def block_query(schema: TableSchema, column_of_field: list[int], table: str) -> str:
+def block_query(
+    schema: TableSchema, column_of_field: list[int], table: str, carry: Sequence[str] = ()
+) -> str:
     """One SELECT over ``table`` (columns c0..cN as VARCHAR, plus __rec).
 
     The inner query reads each cell once (typed value ``t<j>``, missing flag
-    ``m<j>``); the outer one applies the checks to those columns.
+    ``m<j>``); the outer one applies the checks to those columns. Columns named
+    in ``carry`` pass through unchanged.
     """
-    inner = ["__rec"]
-    outer = ["__rec"]
+    inner = ["__rec", *carry]
+    outer = ["__rec", *carry]
     raws = []
     for j, spec in enumerate(schema.fields):
         raw = f'"c{column_of_field[j]}"'

@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from landingzone.validation.schema import DatasetType
+from landingzone.validation.report import UNIQUE_ERROR, CellError
+from landingzone.validation.schema import DatasetType, TableSchema
 from landingzone.validation.sql import DUCKDB_TYPES
 
 MEMORY_LIMIT = "128MB"
@@ -108,3 +109,27 @@ class UniqueIndex:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def duplicate_errors(
+    schema: TableSchema, uniques: UniqueIndex
+) -> tuple[list[CellError], list[int]]:
+    """The repeats' errors, in row order, and the rows they newly make bad (sorted)."""
+    errors: list[CellError] = []
+    rows: set[int] = set()
+    for j, row, value, already_bad in uniques.duplicates():
+        spec = schema.fields[j]
+        if not already_bad:
+            rows.add(row)
+        errors.append(
+            CellError.make(
+                row,
+                uniques.column_of_field[j] + 1,
+                spec.name,
+                value,
+                UNIQUE_ERROR,
+                f"Value of '{spec.name}' already appears in an earlier row.",
+            )
+        )
+    errors.sort(key=CellError.sort_key)
+    return errors, sorted(rows)

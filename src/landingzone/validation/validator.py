@@ -28,7 +28,7 @@ import io
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ import pyarrow.csv as pacsv
 
 from landingzone.validation import FAST_PATH_MIN_BYTES
 from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
-from landingzone.validation.fastpath import FastPath
+from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
 from landingzone.validation.header import Alignment, align, split_record
 from landingzone.validation.report import (
     BLANK_ROW,
@@ -51,14 +51,13 @@ from landingzone.validation.report import (
     EXTRA_CELL,
     MISSING_CELL,
     SOURCE_ERROR,
-    UNIQUE_ERROR,
     CellError,
     Report,
 )
 from landingzone.validation.schema import DatasetType
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import Fault, block_query, describe
-from landingzone.validation.unique import UniqueIndex
+from landingzone.validation.unique import UniqueIndex, duplicate_errors
 
 WORKERS = 2
 IN_FLIGHT = 2
@@ -127,9 +126,11 @@ class Validator:
         if self._fast_path_applies(path):
             assert path is not None
             columns = _column_of_field(alignment, len(self.schema.fields))
-            fast = FastPath(self.dataset, self.temp_dir).run(path, alignment, columns, sink)
+            fast = FastPath(
+                self.dataset, self._check_lines(alignment), self.error_cap, self.temp_dir
+            ).run(path, alignment, columns, sink)
             if fast is not None:
-                return fast
+                return self._limit_bad_rows(fast)
             if sink is not None:
                 sink.restart()
 
@@ -147,14 +148,21 @@ class Validator:
             if not report.fatal:
                 self._finish_unique(report, uniques)
             uniques.close()
+        report.errors.sort(key=CellError.sort_key)
+        del report.errors[self.error_cap :]
+        return self._limit_bad_rows(report)
+
+    def _limit_bad_rows(self, report: Report) -> Report:
         if not report.fatal and report.rows_rejected > self.dataset.max_bad_records:
             report.fatal = (
                 f"too many bad rows: {report.rows_rejected} rejected, at most "
                 f"{self.dataset.max_bad_records} allowed (maxBadRecords)"
             )
-        report.errors.sort(key=CellError.sort_key)
-        del report.errors[self.error_cap :]
         return report
+
+    def _check_lines(self, alignment: Alignment) -> Callable[[bytes], BlockResult]:
+        """Checks whole records of the file (the fast path's bad lines) as a block."""
+        return lambda data: self._check_block(data, alignment)
 
     def _fast_path_applies(self, path: Path | None) -> bool:
         limit = self.fast_path_min_bytes
@@ -223,28 +231,9 @@ class Validator:
         return report
 
     def _finish_unique(self, report: Report, uniques: UniqueIndex) -> None:
-        duplicates = uniques.duplicates()
-        if not duplicates:
-            return
-        errors: list[CellError] = []
-        rows: set[int] = set()
-        for j, row, value, already_bad in duplicates:
-            spec = self.schema.fields[j]
-            if not already_bad:
-                rows.add(row)
-            errors.append(
-                CellError.make(
-                    row,
-                    uniques.column_of_field[j] + 1,
-                    spec.name,
-                    value,
-                    UNIQUE_ERROR,
-                    f"Value of '{spec.name}' already appears in an earlier row.",
-                )
-            )
-        errors.sort(key=CellError.sort_key)
+        errors, rows = duplicate_errors(self.schema, uniques)
         self._add(report, errors)
-        report.duplicate_rows = sorted(rows)
+        report.duplicate_rows = rows
         report.rows_rejected += len(rows)
 
     # -- one block, in a worker thread ---------------------------------------------
@@ -256,6 +245,9 @@ class Validator:
             # Settings are per connection: without this a cursor types datetimes in
             # the machine's local zone, and the Parquet schema would vary by host.
             cursor.execute("SET TimeZone='UTC'")
+            # Keeps a block's rows in order: this optimizer turns an IN list of five or
+            # more values (an enum) into a join, whose output comes in any order.
+            cursor.execute(f"SET disabled_optimizers='{DISABLED_OPTIMIZERS}'")
         return cursor
 
     def _check_block(self, data: bytes, alignment: Alignment) -> BlockResult:
