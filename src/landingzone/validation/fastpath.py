@@ -48,6 +48,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import CellError, Report
@@ -66,20 +67,15 @@ SCAN_BLOCK = 8 * 1024 * 1024
 BATCH_ROWS = 122_880  # DuckDB's vector size x 60: one Arrow batch, one Parquet row group
 # DuckDB's CSV reader needs about 30 MB per buffer and thread; less fails to run.
 MEMORY_LIMIT = "128MB"
-# The unique fields' hashes: 8 bytes a row, spilling to disk past this while the
-# file is read, and allowed COUNT_MEMORY_LIMIT to count them once it is.
-HASH_MEMORY_LIMIT = "64MB"
+# Counting the unique fields' hashes (8 bytes a row) once the file is read.
 COUNT_MEMORY_LIMIT = "128MB"
-# Hashes are inserted a batch at a time: a million rows per insert was up to a
-# second faster on 1 GiB but raised peak RSS by 100 MB.
-INSERT_ROWS = BATCH_ROWS
 # Counting 11.7 million hashes took 0.8 s with one thread and 0.45 s with two;
 # 58 million needed the whole limit with one.
 TWO_THREAD_COUNT = 16_000_000
 # What the fast path holds in memory before it leaves a file to the exact path,
 # which streams any number of errors: blank lines, bad lines' text, repeated hashes.
 BLANK_LIMIT = 100_000
-BAD_TEXT_LIMIT = 64 * 1024 * 1024
+BAD_TEXT_LIMIT = 32 * 1024 * 1024
 REPEAT_LIMIT = 1_000_000
 # Bad lines go through the block validator this many at a time.
 CHECK_LINES = 50_000
@@ -242,6 +238,8 @@ class FastPath:
                 returned = main.run(db, checked)
                 if _rejected(db):
                     raise GiveUp("DuckDB rejected a line (invalid UTF-8, or too long)")
+                # Its buffers go back before the hashes are counted with a limit of their own.
+                db.close()
                 data_lines = found.lines - (first_row - 1)
                 if returned + len(found.blank) != data_lines:
                     raise GiveUp(
@@ -329,79 +327,73 @@ class FastPath:
 
 
 class _HashTable:
-    """64-bit hashes of the unique fields' values, in line order (NULL: not taking part)."""
+    """64-bit hashes of the unique fields' values, in line order (NULL: not taking part).
+
+    Written as they come to an uncompressed Parquet file in the scratch
+    directory (a copy, no encoding work, a row group per batch), and counted by
+    DuckDB once the main query is done. Inserting into a DuckDB table instead
+    stalled the main query for 0.5-0.7 s per GiB and held its own buffers
+    meanwhile. DuckDB's ``file_row_number`` is then the line's ordinal.
+    """
 
     def __init__(self, dataset: DatasetType, scratch: Path) -> None:
         self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
-        self._db: duckdb.DuckDBPyConnection | None = None
-        self._pending: list[list[pa.Array]] = []
-        self._pending_rows = 0
         self.count = 0
-        if not self.fields:
-            return
-        # File-backed: its blocks can be dropped and read back, where an in-memory
-        # table's must first be written out; 58 million hashes (a 5 GB file) then
-        # left too little of the limit to count them.
-        self._db = duckdb.connect(str(scratch / "hashes.duckdb"))
-        # One thread, so that each table's row ids follow the order of the inserts.
-        self._db.execute("SET threads=1")
-        self._db.execute(f"SET memory_limit='{HASH_MEMORY_LIMIT}'")
-        self._db.execute(f"SET temp_directory={literal(str(scratch / 'hash-spill'))}")
-        for j in self.fields:
-            self._db.execute(f"CREATE TABLE h{j} (h UBIGINT)")
+        self._scratch = scratch
+        self._path = scratch / "hashes.parquet"
+        self._writer: pq.ParquetWriter | None = None
+        if self.fields:
+            schema = pa.schema([(f"h{j}", pa.uint64()) for j in self.fields])
+            self._writer = pq.ParquetWriter(
+                self._path, schema, compression="none", use_dictionary=False,
+                write_statistics=False,
+            )  # fmt: skip
 
     def add(self, batch: pa.RecordBatch) -> None:
-        if self._db is None:
+        if self._writer is None:
             return
-        # Only the hash columns: a whole batch would keep every typed column alive.
-        self._pending.append([batch.column(f"__h{j}") for j in self.fields])
-        self._pending_rows += batch.num_rows
-        if self._pending_rows >= INSERT_ROWS:
-            self._insert()
-
-    def _insert(self) -> None:
-        assert self._db is not None
-        for k, j in enumerate(self.fields):
-            column = pa.chunked_array([columns[k] for columns in self._pending], pa.uint64())
-            self._db.register("incoming", pa.table({"h": column}))
-            self._db.execute(f"INSERT INTO h{j} SELECT h FROM incoming")  # noqa: S608
-            self._db.unregister("incoming")
-        self.count += self._pending_rows
-        self._pending, self._pending_rows = [], 0
+        columns = [batch.column(f"__h{j}") for j in self.fields]
+        self._writer.write_batch(pa.record_batch(columns, names=[f"h{j}" for j in self.fields]))
+        self.count += batch.num_rows
 
     def repeated(self, numbers: RowNumbers) -> Rows:
         """Rows (sorted) whose hash of some unique field appears on another row too."""
-        if self._db is None:
+        if self._writer is None:
             return np.zeros(0, dtype=np.int64)
-        self._insert()
-        # The main query is done with its memory and cores: counting may use more,
-        # and two threads when the table is small enough for twice the state.
-        self._db.execute(f"SET memory_limit='{COUNT_MEMORY_LIMIT}'")
-        if self.count <= TWO_THREAD_COUNT:
-            self._db.execute("SET threads=2")
-        found: list[Rows] = []
-        for j in self.fields:
-            distinct = self._db.execute(
-                f"SELECT count(h) = count(DISTINCT h) FROM h{j}"  # noqa: S608
-            ).fetchone()
-            if distinct and distinct[0]:
-                continue
-            self._db.execute(
-                f"CREATE TEMP TABLE r{j} AS "  # noqa: S608
-                f"SELECT h FROM h{j} WHERE h IS NOT NULL GROUP BY h HAVING count(*) > 1"
-            )
-            ordinals = self._db.execute(
-                f"SELECT rowid FROM h{j} SEMI JOIN r{j} USING (h)"  # noqa: S608
-            ).fetchnumpy()["rowid"]
-            if len(ordinals) > REPEAT_LIMIT:
-                raise GiveUp(f"{len(ordinals)} rows repeat a unique value's hash")
-            ordinals = np.asarray(ordinals, dtype=np.int64)
-            found.append(numbers.at(ordinals))
+        self._writer.close()
+        self._writer = None
+        db = duckdb.connect()
+        try:
+            db.execute(f"SET memory_limit='{COUNT_MEMORY_LIMIT}'")
+            db.execute(f"SET temp_directory={literal(str(self._scratch / 'hash-spill'))}")
+            # Two threads need twice the state: only while the file is small.
+            db.execute(f"SET threads={2 if self.count <= TWO_THREAD_COUNT else 1}")
+            hashes = f"read_parquet({literal(str(self._path))}, file_row_number=true)"
+            found: list[Rows] = []
+            for j in self.fields:
+                distinct = db.execute(
+                    f"SELECT count(h{j}) = count(DISTINCT h{j}) FROM {hashes}"  # noqa: S608
+                ).fetchone()
+                if distinct and distinct[0]:
+                    continue
+                db.execute(
+                    f"CREATE TEMP TABLE r{j} AS SELECT h{j} FROM {hashes} "  # noqa: S608
+                    f"WHERE h{j} IS NOT NULL GROUP BY h{j} HAVING count(*) > 1"
+                )
+                ordinals = db.execute(
+                    f"SELECT file_row_number FROM {hashes} SEMI JOIN r{j} USING (h{j})"  # noqa: S608
+                ).fetchnumpy()["file_row_number"]
+                if len(ordinals) > REPEAT_LIMIT:
+                    raise GiveUp(f"{len(ordinals)} rows repeat a unique value's hash")
+                found.append(numbers.at(np.asarray(ordinals, dtype=np.int64)))
+        finally:
+            db.close()
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
 
 class _MainPass:
