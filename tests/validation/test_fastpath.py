@@ -237,3 +237,17 @@ def test_the_fast_path_never_changes_a_verdict(tmp_path_factory: Any, case: Case
     if not exact_valid.error_count and plain(tmp_path / "file.csv"):
         # A valid plain file is the fast path's to answer.
         assert fast_only(dataset, valid, tmp_path) == exact_valid
+
+
+def test_a_record_over_a_megabyte_is_read_by_both_paths(tmp_path: Path) -> None:
+    """pyarrow parses a block in 1 MiB pieces by default, and DuckDB stops at 2 MB lines."""
+    rows = [TX_HEADER, *(tx(i) for i in range(100))]
+    rows[50] = tx(49).replace("ref 49", "r" * 3_000_000)  # merchant_reference: max 128
+    data = "\n".join(rows).encode()
+    assert fast_only(transactions(), data, tmp_path) is None  # the line is too long for DuckDB
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert [(e.row, e.field, e.code) for e in exact.errors] == [
+        (51, "merchant_reference", "constraint-error")
+    ]
+    assert exact.errors[0].value == "r" * 100 and exact.rows_total == 100

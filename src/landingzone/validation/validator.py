@@ -262,7 +262,11 @@ class Validator:
 
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            # One pyarrow block for the whole block: with its default (1 MiB) a
+            # longer record fails to parse ("straddles two block boundaries").
+            read_options=pacsv.ReadOptions(
+                column_names=names, use_threads=False, block_size=len(data) + 1
+            ),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
             ),
