@@ -53,7 +53,8 @@ def test_a_committed_part_holds_the_rows_minus_late_duplicates(
     table = read_part(store, s3, file_id, 1)
     assert table.column_names == ["amount", "_row"]
     assert table.num_rows == 98
-    assert 5 not in table.column("_row").to_pylist()
+    # In order: the rewrite reads the next row group while it writes this one.
+    assert table.column("_row").to_pylist() == [n for n in range(2, 102) if n not in (5, 60)]
     assert store.row_counts("tx", "acme", {file_id: 1, str(uuid.uuid4()): 1}) == {file_id: 98}
     if s3 is not None:
         assert list((tmp_path / "spool").iterdir()) == []  # the local temp part is gone

@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -89,7 +90,12 @@ class PartWriter:
         return self.rows
 
     def _drop(self, drop_rows: list[int]) -> None:
-        """Rewrite the temp part without ``drop_rows``, one batch at a time (bounded memory)."""
+        """Rewrite the temp part without ``drop_rows``, a row group at a time (bounded memory).
+
+        The next row group is read and filtered in a second thread while this one
+        is encoded: both halves release the GIL, and the rewrite of a 1 GiB
+        upload's part took 5.6 s one after the other.
+        """
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
@@ -99,13 +105,25 @@ class PartWriter:
         # Without pre-buffering and threads: with them pyarrow kept the decoded
         # file (600 MB of a 5 GB upload's part) until the end of the rewrite.
         source = pq.ParquetFile(self.temp, pre_buffer=False, buffer_size=1024 * 1024)
+
+        def kept(group: int) -> pa.Table:
+            table = source.read_row_group(group, use_threads=False)
+            return table.filter(pc.invert(pc.is_in(table.column(ROW_COLUMN), dropped)))
+
         self.rows = 0
+        groups = source.num_row_groups
         try:
-            with self._open(filtered, source.schema_arrow) as out:
-                for batch in source.iter_batches(batch_size=64 * 1024, use_threads=False):
-                    kept = batch.filter(pc.invert(pc.is_in(batch.column(ROW_COLUMN), dropped)))
-                    out.write_batch(kept)
-                    self.rows += kept.num_rows
+            with (
+                ThreadPoolExecutor(1, thread_name_prefix="lz-part-read") as reader,
+                self._open(filtered, source.schema_arrow) as out,
+            ):
+                pending = reader.submit(kept, 0) if groups else None
+                for group in range(groups):
+                    assert pending is not None
+                    table = pending.result()
+                    pending = reader.submit(kept, group + 1) if group + 1 < groups else None
+                    out.write_table(table)
+                    self.rows += table.num_rows
         except BaseException:
             filtered.unlink(missing_ok=True)
             raise
