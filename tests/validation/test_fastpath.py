@@ -251,3 +251,34 @@ def test_a_record_over_a_megabyte_is_read_by_both_paths(tmp_path: Path) -> None:
         (51, "merchant_reference", "constraint-error")
     ]
     assert exact.errors[0].value == "r" * 100 and exact.rows_total == 100
+
+
+def test_rows_wait_for_the_scan_to_pass_blank_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scan runs beside DuckDB; tiny scan blocks make DuckDB the one that waits."""
+    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 4096)
+    rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
+    for at in (280_000, 150_000, 1):  # from the end, so the earlier indexes hold
+        rows.insert(at, "")
+    rows[290_000] = tx(289_996, amount="x")
+    data = "\n".join(rows).encode()
+    assert fast_only(transactions(), data, tmp_path) is not None
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert [(e.row, e.code) for e in fast.errors] == [
+        (2, "blank-row"), (150_002, "blank-row"), (280_003, "blank-row"), (290_001, "type-error")
+    ]  # fmt: skip
+
+
+def test_a_quote_late_in_the_file_stops_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 4096)
+    rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
+    rows[299_000] = tx(298_999).replace("ref 298999", '"ref, 298999"')
+    data = "\n".join(rows).encode()
+    assert fast_only(transactions(), data, tmp_path) is None
+    fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert fast.error_count == 0 and fast_sink.restarts == 1

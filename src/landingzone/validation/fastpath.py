@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,12 +89,17 @@ LF, CR = 10, 13
 # of a plain file.
 NULL_SENTINEL = "\r\r"
 
+NOT_PLAIN = "a quote, NUL byte or lone carriage return, or too many blank lines"
 CheckLines = Callable[[bytes], "BlockResult"]
 Rows = np.ndarray[Any, np.dtype[np.int64]]
 
 
 class GiveUp(Exception):
     """The fast path cannot answer for this file; the exact path will."""
+
+
+class NotPlain(GiveUp):
+    """The file holds a quote, NUL or lone CR (or too many blank lines): usual, not news."""
 
 
 @dataclass
@@ -105,14 +111,26 @@ class Scan:
 
 
 def scan(path: Path, blank_limit: int = BLANK_LIMIT) -> Scan | None:
-    """The file's lines and blank lines, or None if it is not plain (or too blank).
+    """The file's lines and blank lines, or None if it is not plain (or too blank)."""
+    blanks: list[Rows] = []
+    total = 0
+    for numbers, lines in scan_blocks(path, blank_limit):
+        if numbers is None:
+            return None
+        blanks.append(numbers)
+        total = lines
+    return Scan(total, np.concatenate(blanks) if blanks else np.zeros(0, dtype=np.int64))
+
+
+def scan_blocks(path: Path, blank_limit: int = BLANK_LIMIT) -> Iterator[tuple[Rows | None, int]]:
+    """Per block: (line numbers of its blank lines, lines so far); (None, _) if not plain.
 
     memchr for the bytes that may not appear at all, and vectorised positions of
-    line feeds and carriage returns for the rest: Python's multi-byte searches
-    would make this scan slower than the validation it guards (0.9 s per GiB
-    here, against 3.5 s). A line is blank when it is empty or a lone CR.
+    line feeds for the rest: Python's multi-byte searches would make this scan
+    slower than the validation it guards (0.9 s per GiB here, against 3.5 s).
+    A line is blank when it is empty or a lone CR. The last item counts an
+    unterminated last line.
     """
-    blanks: list[np.ndarray[Any, np.dtype[np.int64]]] = []
     found = 0
     lines = 0  # line feeds so far
     # The last two bytes before the block: a virtual line feed before the file
@@ -122,7 +140,8 @@ def scan(path: Path, blank_limit: int = BLANK_LIMIT) -> Scan | None:
     with path.open("rb") as source:
         while block := source.read(SCAN_BLOCK):
             if b'"' in block or b"\x00" in block:
-                return None
+                yield None, lines
+                return
             data = np.frombuffer(before + block, dtype=np.uint8)
             feeds = np.flatnonzero(data == LF)
             feeds = feeds[feeds >= 2]  # the two bytes before were looked at already
@@ -132,22 +151,97 @@ def scan(path: Path, blank_limit: int = BLANK_LIMIT) -> Scan | None:
             # the block before, the last byte waits for the next) are exactly those
             # before a line feed. Counting is cheaper than listing them.
             if np.count_nonzero(data[1:-1] == CR) != np.count_nonzero(after_cr):
-                return None
+                yield None, lines
+                return
             blank = (previous == LF) | (after_cr & (data[feeds - 2] == LF))
-            numbers = lines + 1 + np.flatnonzero(blank)
+            numbers = (lines + 1 + np.flatnonzero(blank)).astype(np.int64)
             found += len(numbers)
             if found > blank_limit:
-                return None
-            if len(numbers):
-                blanks.append(numbers.astype(np.int64))
+                yield None, lines
+                return
             lines += len(feeds)
+            yield numbers, lines
             before = block[-2:] if len(block) >= 2 else (before + block)[-2:]
             last = block[-1:]
     if last == b"\r":
-        return None  # a carriage return ends the file
-    total = lines + (1 if last and last != b"\n" else 0)  # an unterminated last line
-    blank_rows = np.concatenate(blanks) if blanks else np.zeros(0, dtype=np.int64)
-    return Scan(total, blank_rows)
+        yield None, lines  # a carriage return ends the file
+        return
+    empty = np.zeros(0, dtype=np.int64)
+    yield empty, lines + (1 if last and last != b"\n" else 0)  # an unterminated last line
+
+
+class Scanner:
+    """``scan_blocks`` in a thread of its own, running ahead of DuckDB.
+
+    The main pass asks ``rows_of`` for the rows of the lines DuckDB returned,
+    which waits until the scan has passed them: a blank line before them moves
+    their rows. DuckDB leaves part of both cores idle while it streams, and
+    the scan fills it (0.45 s less per GiB of transactions with Parquet).
+    """
+
+    def __init__(self, path: Path, first_row: int) -> None:
+        self._path = path
+        self._changed = threading.Condition()
+        self._blanks: list[Rows] = []
+        self._lines = 0
+        self._done = False
+        self._failure: str | None = None
+        self._stop = False
+        self.numbers = RowNumbers(first_row, np.zeros(0, dtype=np.int64))
+        self._thread = threading.Thread(target=self._run, name="lz-scan", daemon=True)
+
+    def start(self) -> Scanner:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for numbers, lines in scan_blocks(self._path):
+                with self._changed:
+                    if numbers is None:
+                        self._failure = NOT_PLAIN
+                    else:
+                        if len(numbers):
+                            self._blanks.append(numbers)
+                            self.numbers = RowNumbers(self.numbers.first_row, self.blank)
+                        self._lines = lines
+                    self._changed.notify_all()
+                    if self._failure or self._stop:
+                        return
+        except OSError as exc:
+            with self._changed:
+                self._failure = f"reading the file failed: {exc}"
+        finally:
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
+    @property
+    def blank(self) -> Rows:
+        return np.concatenate(self._blanks) if self._blanks else np.zeros(0, dtype=np.int64)
+
+    def rows_of(self, start: int, count: int) -> Rows:
+        """The rows of returned lines ``start`` to ``start + count``, once the scan is past them."""
+        with self._changed:
+            while True:
+                if self._failure:
+                    raise _failure(self._failure)
+                rows = self.numbers.rows(start, count)
+                if self._done or not count or self._lines >= rows[-1]:
+                    return rows
+                self._changed.wait()
+
+    def finish(self) -> Scan:
+        """The whole scan's result (waits for it); GiveUp if the file was not plain."""
+        self._thread.join()
+        if self._failure:
+            raise _failure(self._failure)
+        return Scan(self._lines, self.blank)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stop = True
+        self._thread.join()
 
 
 def plain(path: Path) -> bool:
@@ -211,11 +305,8 @@ class FastPath:
             starts_with_bom = head.read(3) == BOM
         if starts_with_bom and not alignment.has_header:
             return None
-        found = scan(path)
-        if found is None:
-            return None
         first_row = 2 if alignment.has_header else 1
-        numbers = RowNumbers(first_row, found.blank)
+        scanner = Scanner(path, first_row).start()
         db = duckdb.connect()
         scratch = tempfile.TemporaryDirectory(prefix="lz-fast-", dir=self.temp_dir)
         try:
@@ -231,8 +322,9 @@ class FastPath:
             )
             hashes = _HashTable(self.dataset, Path(scratch.name))
             try:
-                main = _MainPass(self, numbers, hashes, sink)
+                main = _MainPass(self, scanner, hashes, sink)
                 returned = main.run(db, checked)
+                found = scanner.finish()
                 if _rejected(db):
                     raise GiveUp("DuckDB rejected a line (invalid UTF-8, or too long)")
                 # Its buffers go back before the hashes are counted with a limit of their own.
@@ -242,12 +334,14 @@ class FastPath:
                     raise GiveUp(
                         f"{returned} lines read and {len(found.blank)} blank of {data_lines}"
                     )
-                repeated = hashes.repeated(numbers)
+                repeated = hashes.repeated(scanner.numbers)
             finally:
                 hashes.close()
             return self._report(
                 path, main, found.blank, repeated, column_of_field, Path(scratch.name)
             )
+        except NotPlain:
+            return None
         except GiveUp as exc:
             log.info("fast path gave up on %s: %s", path.name, exc)
             return None
@@ -256,6 +350,7 @@ class FastPath:
             log.info("fast path gave up on %s: %s", path.name, str(exc).splitlines()[0])
             return None
         finally:
+            scanner.stop()
             db.close()
             scratch.cleanup()
 
@@ -397,10 +492,10 @@ class _MainPass:
     """The checks over every line: good rows to the sink, bad lines kept for a look."""
 
     def __init__(
-        self, owner: FastPath, numbers: RowNumbers, hashes: _HashTable, sink: RowSink | None
+        self, owner: FastPath, scanner: Scanner, hashes: _HashTable, sink: RowSink | None
     ) -> None:
         self.owner = owner
-        self.numbers = numbers
+        self.scanner = scanner
         self.hashes = hashes
         self.sink = sink
         self.returned = 0
@@ -424,7 +519,7 @@ class _MainPass:
         names = [spec.name for spec in fields]
         query = f"SELECT {', '.join(outputs)} FROM ({checked})"  # noqa: S608 - literal() names
         for batch in _stream(db, query):
-            rows = self.numbers.rows(self.returned, batch.num_rows)
+            rows = self.scanner.rows_of(self.returned, batch.num_rows)
             good = pc.is_null(batch.column("__bad_line")).to_numpy(zero_copy_only=False)
             all_good = bool(good.all())
             if not all_good:
@@ -491,6 +586,10 @@ def _member(rows: Rows, sorted_rows: Rows) -> np.ndarray[Any, np.dtype[np.bool_]
     at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
     found: np.ndarray[Any, np.dtype[np.bool_]] = sorted_rows[at] == rows
     return found
+
+
+def _failure(reason: str) -> GiveUp:
+    return NotPlain(reason) if reason == NOT_PLAIN else GiveUp(reason)
 
 
 def _rejected(db: duckdb.DuckDBPyConnection) -> bool:
