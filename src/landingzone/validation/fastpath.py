@@ -10,16 +10,17 @@ exactly as the exact path would: the fast path only decides which rows need
 that look.
 
 Row numbers are exact without DuckDB knowing them. A file is *plain*
-(``scan()``) when it holds no double quote, NUL byte or carriage return but
-before a line feed: then one line is one record and a cell never holds a comma
-or a line break. DuckDB passes every line through in order except blank ones,
-which it skips silently; the scan records where those are, so the n-th line
-DuckDB returns is the n-th data line that is not blank (``RowNumbers``).
-Reading lines whole means a row with too many or too few cells is not
-rejected (and lost) by the CSV reader: it is a bad row like any other.
+(``scan_blocks()``, run beside DuckDB by ``Scanner``) when it holds no double
+quote, NUL byte or carriage return but before a line feed: then one line is
+one record and a cell never holds a comma or a line break. DuckDB passes every
+line through in order except blank ones, which it skips silently; the scan
+records where those are, so the n-th line DuckDB returns is the n-th data line
+that is not blank (``RowNumbers``). Reading lines whole means a row with too
+many or too few cells is not rejected (and lost) by the CSV reader: it is a
+bad row like any other.
 
 ``unique`` fields: the main pass also yields 64-bit hashes of their values,
-kept in a file-backed DuckDB table whose row ids are the lines' order. When a
+written in line order to a scratch Parquet file (``_HashTable``). When a
 hash repeats (a repeat, or a collision), the lines of the rows that share it
 are read again and go through the block validator too, and the exact path's
 ``UniqueIndex`` compares their typed values. A repeat that was written to the
@@ -30,9 +31,9 @@ The fast path gives up (returns None, and the exact path runs from the start)
 whenever anything could make it disagree with the exact path: a quote, NUL or
 lone carriage return; a byte-order mark without a header row; a line DuckDB
 rejected (invalid UTF-8, too long); a line count that does not add up; too
-many bad or blank lines or candidates to hold in memory; a bad line in which
-the block validator finds nothing; a hash collision that kept a good row out of
-the sink; or any DuckDB or Arrow error (memory, disk).
+many bad or blank lines or repeated hashes to hold in memory; a bad line in
+which the block validator finds nothing; or any DuckDB or Arrow error (memory,
+disk).
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ LF, CR = 10, 13
 # of a plain file.
 NULL_SENTINEL = "\r\r"
 
-NOT_PLAIN = "a quote, NUL byte or lone carriage return, or too many blank lines"
 CheckLines = Callable[[bytes], "BlockResult"]
 Rows = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -104,22 +104,10 @@ class NotPlain(GiveUp):
 
 @dataclass
 class Scan:
-    """What ``scan()`` found in a plain file."""
+    """What ``scan_blocks()`` found in a plain file."""
 
     lines: int  # physical lines, the header included
-    blank: np.ndarray[Any, np.dtype[np.int64]]  # line numbers (1-based) of blank lines
-
-
-def scan(path: Path, blank_limit: int = BLANK_LIMIT) -> Scan | None:
-    """The file's lines and blank lines, or None if it is not plain (or too blank)."""
-    blanks: list[Rows] = []
-    total = 0
-    for numbers, lines in scan_blocks(path, blank_limit):
-        if numbers is None:
-            return None
-        blanks.append(numbers)
-        total = lines
-    return Scan(total, np.concatenate(blanks) if blanks else np.zeros(0, dtype=np.int64))
+    blank: Rows  # line numbers (1-based) of blank lines
 
 
 def scan_blocks(path: Path, blank_limit: int = BLANK_LIMIT) -> Iterator[tuple[Rows | None, int]]:
@@ -185,7 +173,7 @@ class Scanner:
         self._blanks: list[Rows] = []
         self._lines = 0
         self._done = False
-        self._failure: str | None = None
+        self._failure: GiveUp | None = None
         self._stop = False
         self.numbers = RowNumbers(first_row, np.zeros(0, dtype=np.int64))
         self._thread = threading.Thread(target=self._run, name="lz-scan", daemon=True)
@@ -199,7 +187,7 @@ class Scanner:
             for numbers, lines in scan_blocks(self._path):
                 with self._changed:
                     if numbers is None:
-                        self._failure = NOT_PLAIN
+                        self._failure = NotPlain()
                     else:
                         if len(numbers):
                             self._blanks.append(numbers)
@@ -210,7 +198,7 @@ class Scanner:
                         return
         except OSError as exc:
             with self._changed:
-                self._failure = f"reading the file failed: {exc}"
+                self._failure = GiveUp(f"reading the file failed: {exc}")
         finally:
             with self._changed:
                 self._done = True
@@ -225,7 +213,7 @@ class Scanner:
         with self._changed:
             while True:
                 if self._failure:
-                    raise _failure(self._failure)
+                    raise self._failure
                 rows = self.numbers.rows(start, count)
                 if self._done or not count or self._lines >= rows[-1]:
                     return rows
@@ -235,7 +223,7 @@ class Scanner:
         """The whole scan's result (waits for it); GiveUp if the file was not plain."""
         self._thread.join()
         if self._failure:
-            raise _failure(self._failure)
+            raise self._failure
         return Scan(self._lines, self.blank)
 
     def stop(self) -> None:
@@ -246,8 +234,7 @@ class Scanner:
 
 def plain(path: Path) -> bool:
     """True when the file has no quote, NUL or lone CR, and no blank line."""
-    found = scan(path, blank_limit=0)
-    return found is not None
+    return all(numbers is not None for numbers, _ in scan_blocks(path, blank_limit=0))
 
 
 class RowNumbers:
@@ -577,19 +564,6 @@ def _stream(db: duckdb.DuckDBPyConnection, query: str) -> Iterator[pa.RecordBatc
     # The delimiter is a parameter: a NUL cannot be written in a SQL literal, and
     # cannot occur in a plain file, so every line is one column.
     yield from db.sql(query, params={"delim": "\x00"}).to_arrow_reader(BATCH_ROWS)
-
-
-def _member(rows: Rows, sorted_rows: Rows) -> np.ndarray[Any, np.dtype[np.bool_]]:
-    """Which of ``rows`` are in ``sorted_rows``."""
-    if not len(sorted_rows):
-        return np.zeros(len(rows), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_rows, rows), len(sorted_rows) - 1)
-    found: np.ndarray[Any, np.dtype[np.bool_]] = sorted_rows[at] == rows
-    return found
-
-
-def _failure(reason: str) -> GiveUp:
-    return NotPlain(reason) if reason == NOT_PLAIN else GiveUp(reason)
 
 
 def _rejected(db: duckdb.DuckDBPyConnection) -> bool:
