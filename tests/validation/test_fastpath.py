@@ -89,11 +89,14 @@ def fast_only(dataset: DatasetType, data: bytes, tmp_path: Path) -> Report | Non
         (b"a,b\n1,2\n3,4", True),
         (b'a,b\n1,"2"\n', False),  # a quote
         (b"a,b\n1,\x002\n", False),  # NUL
-        (b"a,b\n1,2\n\n3,4\n", False),  # a blank line
-        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", False),  # a blank CRLF line
+        (b"a,b\n1,2\n\n3,4\n", True),  # a blank line is a bad row like any other
+        (b"a,b\r\n1,2\r\n\r\n3,4\r\n", True),
         (b"a,b\r1,2\r", False),  # carriage returns alone
         (b"a,b\n1,2\r3,4\n", False),
-        (b"a,b\n1,2\n\n", False),  # a blank last line
+        (b"a,b\n1,2\n3,4\r", False),  # a carriage return ends the file
+        (b'"a",b\n1,2\n', False),  # a quote in the header
+        (b"a,b\n1,\xe92\n", False),  # invalid UTF-8
+        (b"a,b\n1,\xc3\xa92\n", True),  # valid UTF-8
     ],
 )
 def test_plain(tmp_path: Path, data: bytes, expected: bool) -> None:
@@ -102,16 +105,16 @@ def test_plain(tmp_path: Path, data: bytes, expected: bool) -> None:
     assert plain(path) is expected
 
 
-@pytest.mark.parametrize("pattern", [b"\n\n", b"\n\r\n", b"\r\n", b"\rx"])
-@pytest.mark.parametrize("offset", [-2, -1, 0])
-def test_plain_sees_patterns_across_scan_blocks(
+@pytest.mark.parametrize("pattern", [b"\n\n", b"\n\r\n", b"\r\n", b"\rx", b"\xc3\xa9", b"\xc3x"])
+@pytest.mark.parametrize("offset", [-2, -1, 0, 1])
+def test_plain_sees_patterns_across_feed_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pattern: bytes, offset: int
 ) -> None:
-    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 16)
+    monkeypatch.setattr(fastpath, "FEED_BLOCK", 16)
     data = b"a,b\n" + b"1" * (32 + offset - 4) + pattern + b"2,3\n"
     path = tmp_path / "f.csv"
     path.write_bytes(data)
-    assert plain(path) is (pattern == b"\r\n")
+    assert plain(path) is (pattern not in (b"\rx", b"\xc3x"))
 
 
 def test_a_valid_plain_file_takes_the_fast_path_with_the_same_rows(tmp_path: Path) -> None:
@@ -244,7 +247,7 @@ def test_a_record_over_a_megabyte_is_read_by_both_paths(tmp_path: Path) -> None:
     rows = [TX_HEADER, *(tx(i) for i in range(100))]
     rows[50] = tx(49).replace("ref 49", "r" * 3_000_000)  # merchant_reference: max 128
     data = "\n".join(rows).encode()
-    assert fast_only(transactions(), data, tmp_path) is None  # the line is too long for DuckDB
+    assert fast_only(transactions(), data, tmp_path) is None  # over the feed's MAX_LINE
     fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
     assert_same(fast, fast_sink, exact, exact_sink)
     assert [(e.row, e.field, e.code) for e in exact.errors] == [
@@ -253,11 +256,11 @@ def test_a_record_over_a_megabyte_is_read_by_both_paths(tmp_path: Path) -> None:
     assert exact.errors[0].value == "r" * 100 and exact.rows_total == 100
 
 
-def test_rows_wait_for_the_scan_to_pass_blank_lines(
+def test_blank_lines_across_feed_blocks_keep_rows_exact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The scan runs beside DuckDB; tiny scan blocks make DuckDB the one that waits."""
-    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 4096)
+    """Small feed blocks: many Arrow batches, which DuckDB's two threads take in turns."""
+    monkeypatch.setattr(fastpath, "FEED_BLOCK", 4096)
     rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
     for at in (280_000, 150_000, 1):  # from the end, so the earlier indexes hold
         rows.insert(at, "")
@@ -274,7 +277,7 @@ def test_rows_wait_for_the_scan_to_pass_blank_lines(
 def test_a_quote_late_in_the_file_stops_the_fast_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fastpath, "SCAN_BLOCK", 4096)
+    monkeypatch.setattr(fastpath, "FEED_BLOCK", 4096)
     rows = [TX_HEADER, *(tx(i) for i in range(300_000))]
     rows[299_000] = tx(298_999).replace("ref 298999", '"ref, 298999"')
     data = "\n".join(rows).encode()
@@ -282,3 +285,33 @@ def test_a_quote_late_in_the_file_stops_the_fast_path(
     fast, fast_sink, exact, exact_sink = both(transactions(), data, tmp_path)
     assert_same(fast, fast_sink, exact, exact_sink)
     assert fast.error_count == 0 and fast_sink.restarts == 1
+
+
+def test_extra_and_reordered_columns_take_the_fast_path(tmp_path: Path) -> None:
+    """Under ignore-extra a record has as many cells as the header, not as fields."""
+    dataset = parse_dataset_type(
+        {
+            "name": "extra",
+            "schema": {
+                "fields": [
+                    {"name": "id", "type": "integer", "constraints": {"unique": True}},
+                    {"name": "label", "type": "string", "constraints": {"required": True}},
+                ]
+            },
+            "headerPolicy": "ignore-extra",
+        }
+    )
+    rows = ["note,label,id", *(f"n{i},l{i},{i}" for i in range(2000))]
+    rows[500] = "n,,10"  # a required label missing, and the id of row 12
+    rows[900] = "n,l,900,x"  # one cell too many
+    data = "\n".join(rows).encode() + b"\n"
+    path = tmp_path / "fast.csv"
+    path.write_bytes(data)
+    alignment = align(split_record(rows[0]), dataset.table_schema, dataset.header_policy)
+    check_lines = Validator(dataset)._check_lines(alignment)
+    fast = FastPath(dataset, check_lines, DEFAULT_ERROR_CAP).run(path, alignment, [2, 1], None)
+    assert fast is not None and fast.rows_rejected == 2
+    assert_same(*both(dataset, data, tmp_path))
+    assert {(e.row, e.code) for e in fast.errors} == {
+        (501, "constraint-error"), (501, "unique-error"), (901, "extra-cell")
+    }  # fmt: skip
