@@ -44,6 +44,7 @@ from landingzone.validation import FAST_PATH_MIN_BYTES
 from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
 from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
 from landingzone.validation.header import Alignment, align, split_record
+from landingzone.validation.memory import use_jemalloc
 from landingzone.validation.report import (
     BLANK_ROW,
     DEFAULT_ERROR_CAP,
@@ -91,6 +92,7 @@ class Validator:
         self.workers = workers
         self.temp_dir = temp_dir
         self.fast_path_min_bytes = fast_path_min_bytes
+        use_jemalloc()
         self._local = threading.local()
         self._db = duckdb.connect()
         self._db.execute("SET threads=1")
