@@ -380,6 +380,8 @@ class _HashTable:
     def add(self, table: pa.Table, rows: Rows) -> None:
         if not self.fields:
             return
+        if len(rows) and rows[-1] - self.first_row > np.iinfo(np.uint32).max:
+            raise GiveUp("too many lines to number in 32 bits")
         offsets = (rows - self.first_row).astype(np.uint32)
         for j in self.fields:
             column = table.column(f"__h{j}")
