@@ -39,7 +39,7 @@ test: lint typecheck unit
 
 bench: dev
 	$(BIN)/python -m bench.run
-	$(BIN)/python -m bench.validation
+	$(BIN)/python -m bench.validation --large-mib 5120
 	$(BIN)/python -m bench.uploadapi
 	$(BIN)/python -m bench.push
 
