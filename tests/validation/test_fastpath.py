@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -318,31 +317,9 @@ def test_extra_and_reordered_columns_take_the_fast_path(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
-def test_the_hash_table_finds_repeats_across_writes_and_partitions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(fastpath, "HASH_WRITE_ROWS", 1000)
-    table = fastpath._HashTable(transactions(), tmp_path, first_row=2)
-    hashes = np.arange(10_000, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # all partitions
-    hashes[7000] = hashes[12]  # a repeat several writes later
-    hashes[7001] = hashes[7002] = hashes[13]  # two, next to each other
-    taking_part = np.ones(len(hashes), dtype=bool)
-    taking_part[[14, 8000]] = False  # NULL: no value, no part in uniqueness
-    hashes[8000] = hashes[14]
-    for start in range(0, len(hashes), 700):
-        piece = slice(start, start + 700)
-        column = pa.array(hashes[piece], mask=~taking_part[piece])
-        rows = np.arange(start, min(start + 700, len(hashes)), dtype=np.int64) + 2
-        table.add(pa.table({"__h0": column}), rows)
-    try:
-        assert table.repeated().tolist() == [14, 15, 7002, 7003, 7004]
-    finally:
-        table.close()
-
-
 def test_lines_out_of_order_give_up(tmp_path: Path) -> None:
     feed = fastpath.LineFeed(tmp_path / "unused.csv", has_header=True)
-    hashes = fastpath._HashTable(transactions(), tmp_path, feed.first_row)
+    hashes = fastpath._HashTable(transactions(), tmp_path)
     owner = FastPath(transactions(), lambda data: pytest.fail("no line is checked"), 10)
     main = fastpath._MainPass(owner, feed, 10, hashes, None)
     rows = pa.array([2, 4, 3], pa.int64())

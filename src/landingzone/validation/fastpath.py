@@ -18,7 +18,7 @@ ourselves rather than through DuckDB's CSV reader keeps DuckDB's memory small
 any other, so a row number is simply the line's.
 
 ``unique`` fields: the main pass also yields 64-bit hashes of their values,
-kept with their rows in a scratch file (``_HashTable``). When a hash repeats
+kept with their rows in a scratch file (``hashes.py``). When a hash repeats
 (a repeat, or a collision), the lines of the rows that share it are read
 again and go through the block validator too, and the exact path's
 ``UniqueIndex`` compares their typed values. A repeat that was written to the
@@ -36,7 +36,6 @@ the block validator finds nothing; or any DuckDB or Arrow error (memory, disk).
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +46,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landingzone.validation.hashes import HashPartitions, TooManyRepeats
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import CellError, Report
 from landingzone.validation.schema import DatasetType
@@ -71,11 +71,6 @@ READ_BLOCK = 8 * 1024 * 1024
 BATCH_ROWS = 61_440  # DuckDB's vector size x 30: one Parquet row group (122,880: +20-30 MB RSS)
 # A cap; the pass itself holds a few MB per thread.
 MEMORY_LIMIT = "128MB"
-# The unique fields' hashes are sorted a partition at a time (_HashTable).
-HASH_PARTITION_BITS = 8
-HASH_PARTITIONS = 1 << HASH_PARTITION_BITS
-# Hashes are held until this many rows (12 bytes each) are grouped and written.
-HASH_WRITE_ROWS = 250_000
 # What the fast path holds in memory before it leaves a file to the exact path,
 # which streams any number of errors: bad lines (their text, plus this much
 # for each line, so that blank ones count too) and repeated hashes.
@@ -271,7 +266,7 @@ class FastPath:
                 self.schema, column_of_field, _source(alignment),
                 carry=("__line", "__row", "__cells"),
             )  # fmt: skip
-            hashes = _HashTable(self.dataset, Path(scratch.name), feed.first_row)
+            hashes = _HashTable(self.dataset, Path(scratch.name))
             try:
                 main = _MainPass(self, feed, alignment.column_count, hashes, sink)
                 main.run(db, checked)
@@ -356,109 +351,36 @@ class FastPath:
 
 
 class _HashTable:
-    """64-bit hashes of the unique fields' values with their rows, to find the ones that repeat.
+    """The unique fields' hashes from the main pass (``hashes.HashPartitions``)."""
 
-    A repeat can be anywhere in the file, and a 5 GB file's hashes (58 million
-    rows, 464 MB) do not fit the memory goal. So each batch's hashes are split
-    by their top bits into ``HASH_PARTITIONS`` partitions and written, grouped
-    by partition, to a scratch file per field (hash, then row offset: 12 bytes
-    a row). After the pass each partition is read back, a 256th of the file's
-    hashes, and sorted; equal neighbours are repeats. Counting them with DuckDB
-    instead took 1.4 s per GiB of transactions and 100 MB more peak memory.
-    """
-
-    def __init__(self, dataset: DatasetType, scratch: Path, first_row: int) -> None:
+    def __init__(self, dataset: DatasetType, scratch: Path) -> None:
         self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
-        self.first_row = first_row
-        self._files = {j: (scratch / f"hashes-{j}.bin").open("w+b") for j in self.fields}
-        # Per field and write: where its data starts, and where each partition starts in it.
-        self._writes: dict[int, list[tuple[int, list[int]]]] = {j: [] for j in self.fields}
-        self._pending: dict[int, list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]] = {
-            j: [] for j in self.fields
-        }
-        self._pending_rows = 0
+        self._partitions = HashPartitions(self.fields, scratch)
 
     def add(self, table: pa.Table, rows: Rows) -> None:
-        if not self.fields:
-            return
-        if len(rows) and rows[-1] - self.first_row > np.iinfo(np.uint32).max:
-            raise GiveUp("too many lines to number in 32 bits")
-        offsets = (rows - self.first_row).astype(np.uint32)
         for j in self.fields:
             column = table.column(f"__h{j}")
             if column.null_count:
                 taking_part = column.is_valid()
-                self._pending[j].append(
-                    (
-                        column.filter(taking_part).to_numpy(),
-                        offsets[taking_part.to_numpy(zero_copy_only=False)],
-                    )
-                )
+                column = column.filter(taking_part)
+                rows_of = rows[taking_part.to_numpy(zero_copy_only=False)]
             else:
-                self._pending[j].append((column.to_numpy(), offsets))
-        self._pending_rows += len(rows)
-        if self._pending_rows >= HASH_WRITE_ROWS:
-            self._write()
-
-    def _write(self) -> None:
-        """The pending hashes grouped by partition, to each field's file."""
-        for j in self.fields:
-            if not self._pending[j]:
-                continue
-            hashes = np.concatenate([h for h, _ in self._pending[j]])
-            offsets = np.concatenate([o for _, o in self._pending[j]])
-            self._pending[j].clear()
-            partition = (hashes >> np.uint64(64 - HASH_PARTITION_BITS)).astype(np.uint8)
-            order = np.argsort(partition, kind="stable")  # a radix sort for bytes
-            sizes = np.bincount(partition, minlength=HASH_PARTITIONS)
-            out = self._files[j]
-            self._writes[j].append((out.tell(), [0, *np.cumsum(sizes).tolist()]))
-            out.write(hashes[order].tobytes())
-            out.write(offsets[order].tobytes())
-        self._pending_rows = 0
+                rows_of = rows
+            self._partitions.add(j, column.to_numpy(), rows_of)
 
     def repeated(self) -> Rows:
         """Rows (sorted) whose hash of some unique field appears on another row too."""
-        self._write()
         found: list[Rows] = []
-        count = 0
-        for j in self.fields:
-            self._files[j].flush()
-            for partition in range(HASH_PARTITIONS):
-                hashes, offsets = self._partition(j, partition)
-                ordered = np.sort(hashes)
-                same = ordered[1:] == ordered[:-1]
-                if not same.any():
-                    continue
-                shared = np.unique(ordered[1:][same])
-                repeats = offsets[np.isin(hashes, shared)]
-                count += len(repeats)
-                if count > REPEAT_LIMIT:
-                    raise GiveUp(f"{count} rows repeat a unique value's hash")
-                found.append(self.first_row + repeats.astype(np.int64))
+        try:
+            for j in self.fields:
+                left = REPEAT_LIMIT - sum(len(rows) for rows in found)
+                found.append(self._partitions.repeated(j, limit=left))
+        except TooManyRepeats as exc:
+            raise GiveUp(str(exc)) from exc
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
-    def _partition(
-        self, j: int, partition: int
-    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-        """The hashes and row offsets of one partition, from every batch."""
-        fd = self._files[j].fileno()
-        hashes: list[bytes] = []
-        offsets: list[bytes] = []
-        for start, starts in self._writes[j]:
-            begin, end = starts[partition], starts[partition + 1]
-            if begin == end:
-                continue
-            hashes.append(os.pread(fd, 8 * (end - begin), start + 8 * begin))
-            offsets.append(os.pread(fd, 4 * (end - begin), start + 8 * starts[-1] + 4 * begin))
-        return (
-            np.frombuffer(b"".join(hashes), dtype=np.uint64),
-            np.frombuffer(b"".join(offsets), dtype=np.uint32),
-        )
-
     def close(self) -> None:
-        for out in self._files.values():
-            out.close()
+        self._partitions.close()
 
 
 class _MainPass:

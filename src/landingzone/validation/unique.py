@@ -21,7 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from landingzone.validation.hashes import HashPartitions
 from landingzone.validation.report import UNIQUE_ERROR, CellError
 from landingzone.validation.schema import DatasetType, TableSchema
 from landingzone.validation.sql import DUCKDB_TYPES
@@ -109,6 +112,75 @@ class UniqueIndex:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+class RepeatFinder:
+    """The exact path's ``unique`` check: hashes first, values only where hashes repeat.
+
+    Every value's 64-bit hash goes with its row to ``HashPartitions``, and the
+    typed value, row and bad flag to a scratch Parquet file per field, written
+    as they come (no encoding work). After the pass, only the rows whose hash
+    repeats are read back from that file into a ``UniqueIndex``, which
+    compares them by value. Putting every value into the ``UniqueIndex`` as it
+    came cost 3.7 s per GiB of transactions (2.3 s of inserts on the thread
+    that merges blocks, 1.4 s of grouping) and about 100 MB of peak memory.
+    """
+
+    def __init__(self, dataset: DatasetType, scratch: Path) -> None:
+        self.dataset = dataset
+        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.column_of_field: dict[int, int] = {}
+        self._scratch = scratch
+        self._hashes = HashPartitions(self.fields, scratch)
+        self._writers: dict[int, pq.ParquetWriter] = {}
+
+    def _values_path(self, j: int) -> Path:
+        return self._scratch / f"values-{j}.parquet"
+
+    def add(self, j: int, values: pa.Table, offset: int) -> None:
+        """A block's values of field ``j`` (columns v, h, rec, bad); ``rec + offset`` is the row."""
+        values = values.filter(pc.is_valid(values.column("v")))
+        rows = values.column("rec").to_numpy() + offset
+        self._hashes.add(j, values.column("h").to_numpy(), rows)
+        table = pa.table({"v": values.column("v"), "rec": rows, "bad": values.column("bad")})
+        if j not in self._writers:
+            self._writers[j] = pq.ParquetWriter(
+                self._values_path(j), table.schema, compression="none", use_dictionary=False,
+                write_statistics=["rec"],
+            )  # fmt: skip
+        self._writers[j].write_table(table)
+
+    def index(self) -> UniqueIndex:
+        """A ``UniqueIndex`` of the values whose hash repeats (the caller closes it)."""
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+        uniques = UniqueIndex(self.dataset, self._scratch)
+        uniques.column_of_field = self.column_of_field
+        for j in self.fields:
+            rows = self._hashes.repeated(j)
+            if not len(rows):
+                continue
+            candidates = pa.table({"rec": rows})
+            values = duckdb.connect()
+            try:
+                values.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
+                values.execute("SET threads=1")
+                values.register("candidates", candidates)
+                found = values.sql(
+                    "SELECT v, rec, bad FROM read_parquet($path) SEMI JOIN candidates USING (rec)",
+                    params={"path": str(self._values_path(j))},
+                ).to_arrow_table()
+            finally:
+                values.close()
+            uniques.add(j, found, 0)
+        return uniques
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+        self._hashes.close()
 
 
 def duplicate_errors(
