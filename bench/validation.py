@@ -13,6 +13,7 @@ extrapolated. Writes its section of bench/RESULTS.md between markers.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import resource
@@ -30,6 +31,15 @@ from bench.sections import write_section
 from bench.server import ServerProcess
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+# (dataset, with planted errors, quoted): every file but the quoted one is plain,
+# so ours takes the fast path; the quoted one measures the exact path.
+CASES = [
+    ("transactions", False, False),
+    ("transactions", True, False),
+    ("transactions", True, True),
+    ("uploadapi.data", False, False),
+    ("uploadapi.data", True, False),
+]
 START, END = "<!-- validation:start -->", "<!-- validation:end -->"
 TX_HEADER = (
     "transaction_id,created_at,amount,currency,status,payment_method,"
@@ -38,11 +48,13 @@ TX_HEADER = (
 DATA_HEADER = "Reference,StartDate,StartTime,EndDate,EndTime\r\n"
 
 
-def tx_row(i: int, rng: random.Random, faulty: bool) -> str:
+def tx_row(i: int, rng: random.Random, faulty: bool, quoted: bool = False) -> str:
     created = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:{i % 60:02d}:00Z"
+    # Quoted: a comma inside quotes on every row, which only the exact path reads.
+    reference = f'"ref, {i}"' if quoted else f"ref {i}"
     row = [
         f"tx{i:012d}", created,
-        f"{rng.randint(1, 99999) / 100:.2f}", "EUR", "succeeded", "card", f"ref {i}",
+        f"{rng.randint(1, 99999) / 100:.2f}", "EUR", "succeeded", "card", reference,
         f"cus_{i % 9999}", "0.10", "FR",
     ]  # fmt: skip
     if faulty:
@@ -85,9 +97,11 @@ def data_row(i: int, rng: random.Random, faulty: bool) -> str:
     return ",".join(row) + "\r\n"
 
 
-def generate(path: Path, dataset: str, size: int, faulty: bool) -> int:
+def generate(path: Path, dataset: str, size: int, faulty: bool, quoted: bool = False) -> int:
     rng = random.Random(7)
     header, make = (TX_HEADER, tx_row) if dataset == "transactions" else (DATA_HEADER, data_row)
+    if quoted:
+        make = functools.partial(tx_row, quoted=True)
     rows = 0
     with path.open("w", newline="") as out:
         out.write(header)
@@ -225,17 +239,21 @@ def sample(path: Path, size: int) -> Path:
     return target
 
 
+def describe(faulty: bool, quoted: bool) -> str:
+    return ("0.1% errors" if faulty else "valid") + (", quoted (exact path)" if quoted else "")
+
+
 def measure_large(work: Path, size_mib: int) -> list[str]:
     """Ours on large transactions files: peak RSS must not grow with the file."""
     rows: list[str] = []
-    for faulty in (False, True):
+    for faulty, quoted in ((False, False), (True, False), (True, True)):
         path = work / f"large-{'errors' if faulty else 'valid'}.csv"
-        generate(path, "transactions", size_mib * 1024 * 1024, faulty)
+        generate(path, "transactions", size_mib * 1024 * 1024, faulty, quoted)
         megabytes = path.stat().st_size / 1e6
         result = measure("ours", "transactions", path)
         rss = result["maxrss_mb"]
         rows.append(
-            f"| {'0.1% errors' if faulty else 'valid'} | {megabytes:,.0f} | "
+            f"| {describe(faulty, quoted)} | {megabytes:,.0f} | "
             f"{result['seconds']:.0f} | {megabytes / result['seconds']:.0f} | {rss:.0f} | "
             f"{'**PASS**' if rss < 300 else '**MISS**'} | {result.get('errors')} |"
         )
@@ -267,34 +285,34 @@ def main() -> None:
               "|---|---|---|---|---|---|---|"]  # fmt: skip
     completed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lz-val-", dir=args.workdir) as work:
-        for dataset in ("transactions", "uploadapi.data"):
-            for faulty in (False, True):
-                path = Path(work) / f"{dataset}-{'errors' if faulty else 'valid'}.csv"
-                rows = generate(path, dataset, size, faulty)
-                megabytes = path.stat().st_size / 1e6
-                engines = ["ours", "ours, no Parquet", "duckdb"]
-                engines += ["frictionless"] if faulty else []
-                for engine in engines:
-                    target = sample(path, 5 * 1024 * 1024) if engine == "frictionless" else path
-                    result = measure(engine, dataset, target)
-                    scale = megabytes / (target.stat().st_size / 1e6)
-                    seconds = result["seconds"] * scale
-                    label = engine + (" (5 MiB sample, extrapolated)" if scale > 1.01 else "")
-                    lines.append(
-                        f"| {dataset} | {'0.1% errors' if faulty else 'valid'} | {label} | "
-                        f"{megabytes / seconds:.0f} | {rows / seconds:,.0f} | "
-                        f"{result['maxrss_mb']:.0f} | {result.get('errors')} |"
-                    )
-                    print(lines[-1], flush=True)
-                if not faulty:
-                    timed = put_to_completed(Path(work), path, dataset)
-                    completed.append(
-                        f"| {dataset} | {megabytes:,.0f} | {timed.put:.1f} | "
-                        f"{timed.to_completed:.1f} | {timed.status} | "
-                        f"{'**PASS**' if timed.to_completed < 10 else '**MISS**'} |"
-                    )
-                    print(completed[-1], flush=True)
-                path.unlink()
+        for dataset, faulty, quoted in CASES:
+            path = Path(work) / f"{dataset}-{'errors' if faulty else 'valid'}.csv"
+            rows = generate(path, dataset, size, faulty, quoted)
+            megabytes = path.stat().st_size / 1e6
+            engines = ["ours", "ours, no Parquet"]
+            engines += [] if quoted else ["duckdb"]
+            engines += ["frictionless"] if faulty and not quoted else []
+            for engine in engines:
+                target = sample(path, 5 * 1024 * 1024) if engine == "frictionless" else path
+                result = measure(engine, dataset, target)
+                scale = megabytes / (target.stat().st_size / 1e6)
+                seconds = result["seconds"] * scale
+                label = engine + (" (5 MiB sample, extrapolated)" if scale > 1.01 else "")
+                lines.append(
+                    f"| {dataset} | {describe(faulty, quoted)} | {label} | "
+                    f"{megabytes / seconds:.0f} | {rows / seconds:,.0f} | "
+                    f"{result['maxrss_mb']:.0f} | {result.get('errors')} |"
+                )
+                print(lines[-1], flush=True)
+            if not faulty and not quoted:
+                timed = put_to_completed(Path(work), path, dataset)
+                completed.append(
+                    f"| {dataset} | {megabytes:,.0f} | {timed.put:.1f} | "
+                    f"{timed.to_completed:.1f} | {timed.status} | "
+                    f"{'**PASS**' if timed.to_completed < 10 else '**MISS**'} |"
+                )
+                print(completed[-1], flush=True)
+            path.unlink()
         large = measure_large(Path(work), args.large_mib) if args.large_mib else []
     lines += ["", "### From the end of the PUT to Completed (a real server, defaults)", "",
               "| dataset | MB | PUT s | PUT end to Completed s | status | goal < 10 s |",
@@ -303,8 +321,12 @@ def main() -> None:
         lines += ["", f"### Large files: {args.large_mib:,} MiB of transactions, ours with Parquet",
                   "", "| file | MB | seconds | MB/s | peak RSS MB | goal < 300 MB | errors |",
                   "|---|---|---|---|---|---|---|", *large]  # fmt: skip
-    lines += ["", "Ours includes writing the accepted rows as Parquet; DuckDB only reads and "
-              "casts (it gives no row numbers for constraint errors).", ""]  # fmt: skip
+    lines += ["", "Ours includes writing the accepted rows as Parquet. The MB/s goals are for "
+              "the validation rate, 'ours, no Parquet' (the engines compared write nothing "
+              "either); writing Parquet is inside the PUT-to-Completed goal. The quoted file "
+              "has a comma inside quotes on every row, which ours reads on its exact path "
+              "instead of the fast path. DuckDB only reads and casts (it gives no row numbers "
+              "for constraint errors).", ""]  # fmt: skip
     write_section(RESULTS, START, END, lines)
 
 
