@@ -31,8 +31,10 @@ def test_repeats_are_found_across_writes_and_partitions(
             rows = np.arange(start, min(start + 700, len(values)), dtype=np.int64) + 2
             table.add(0, values[start : start + 700], rows)
             table.add(3, other[start : start + 700], rows)
-        assert table.repeated(0).tolist() == [14, 15, 7002, 7003, 7004]
-        assert table.repeated(3).tolist() == [11, 10_001]
+        assert table.repeated(0, limit=5).tolist() == [14, 15, 7002, 7003, 7004]
+        assert table.repeated(3, limit=5).tolist() == [11, 10_001]
+        parts = list(table.repeated_by_partition(0))
+        assert sorted(np.concatenate(parts).tolist()) == [14, 15, 7002, 7003, 7004]
         with pytest.raises(TooManyRepeats):
             table.repeated(0, limit=4)
     finally:
@@ -41,5 +43,5 @@ def test_repeats_are_found_across_writes_and_partitions(
 
 def test_no_values_no_repeats(tmp_path: Path) -> None:
     table = HashPartitions([0], tmp_path)
-    assert table.repeated(0).tolist() == []
+    assert table.repeated(0, limit=0).tolist() == []
     table.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from landingzone.domain.datasets import shipped_datasets
-from landingzone.validation.unique import UniqueIndex
+from landingzone.validation.unique import RepeatFinder, UniqueIndex
 
 TRANSACTIONS = {d.name: d for d in shipped_datasets()}["transactions"]
 ID_FIELD = 0  # transaction_id, the unique field
@@ -52,3 +53,41 @@ def test_repeats_are_found_in_memory_on_disk_and_across_the_move(
         seen.add(value)
     assert found == expected
     assert len(expected) > 500  # the case is not trivial
+
+
+def hash64(value: str) -> int:
+    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "big")
+
+
+@pytest.mark.parametrize("disk_rows", [0, 10_000])
+def test_the_exact_paths_finder_compares_only_repeated_hashes(
+    tmp_path: Path, disk_rows: int
+) -> None:
+    """Every row repeats an id: all of them reach the index, through files, not memory."""
+    values = [f"tx{i % 300}" for i in range(1000)] + ["only-once"]
+    finder = RepeatFinder(TRANSACTIONS, tmp_path, disk_rows)
+    finder.column_of_field = {ID_FIELD: 0}
+    try:
+        for c, start in enumerate(range(0, len(values), 97)):
+            chunk = values[start : start + 97]
+            finder.add(
+                ID_FIELD,
+                pa.table({
+                    "v": [*chunk, None],  # a missing value takes no part
+                    "h": pa.array([*(hash64(v) for v in chunk), 0], pa.uint64()),
+                    "rec": [*range(1, len(chunk) + 1), 99],
+                    "bad": [False] * (len(chunk) + 1),
+                }),
+                offset=c * 100,
+            )  # fmt: skip
+        index = finder.index()
+        try:
+            assert index.on_disk is (disk_rows == 0)
+            found = index.duplicates()
+        finally:
+            index.close()
+    finally:
+        finder.close()
+    rows = [c * 100 + k + 1 for c in range(11) for k in range(97)]  # value i's row
+    expected = [(ID_FIELD, rows[i], values[i], False) for i in range(300, 1000)]
+    assert found == expected

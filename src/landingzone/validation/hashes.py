@@ -18,6 +18,7 @@ the same hashes took 1.4 s and 100 MB (docs/design/validation-engine.md).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,27 +68,33 @@ class HashPartitions:
             out.write(rows[order].tobytes())
         self._pending_rows = 0
 
-    def repeated(self, j: int, limit: int | None = None) -> Rows:
+    def repeated(self, j: int, limit: int) -> Rows:
         """Rows (sorted) whose hash of field ``j`` appears on another row too.
 
-        ``limit``: raise TooManyRepeats past this many rows.
+        Raises TooManyRepeats past ``limit`` rows, which are held in memory.
+        """
+        found: list[Rows] = []
+        count = 0
+        for repeats in self.repeated_by_partition(j):
+            count += len(repeats)
+            if count > limit:
+                raise TooManyRepeats(count)
+            found.append(repeats)
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+    def repeated_by_partition(self, j: int) -> Iterator[Rows]:
+        """Per partition that has any: the rows whose hash of field ``j`` repeats.
+
+        At most a partition's rows at a time, whatever the number of repeats.
         """
         self._write()
         self._files[j].flush()
-        found: list[Rows] = []
-        count = 0
         for partition in range(PARTITIONS):
             hashes, rows = self._partition(j, partition)
             ordered = np.sort(hashes)
             same = ordered[1:] == ordered[:-1]
-            if not same.any():
-                continue
-            repeats = rows[np.isin(hashes, np.unique(ordered[1:][same]))]
-            count += len(repeats)
-            if limit is not None and count > limit:
-                raise TooManyRepeats(count)
-            found.append(repeats)
-        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+            if same.any():
+                yield rows[np.isin(hashes, np.unique(ordered[1:][same]))]
 
     def _partition(self, j: int, partition: int) -> tuple[Hashes, Rows]:
         """The hashes and rows of one partition, from every write."""
