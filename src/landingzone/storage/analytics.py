@@ -32,6 +32,11 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _FILE_ID = re.compile(r"[0-9a-f-]{36}")
 ROW_COLUMN = "_row"
 _PART = re.compile(r"\.?part-(\d+)\.parquet(?:\.tmp)?")
+# Rows are gathered into row groups at least this large. The exact path writes a
+# block (about 30,000 rows) at a time, and the writer keeps every row group's
+# metadata until it closes: with a row group per block, a 5 GB file's part
+# writer grew by 25 MB. The fast path's batches are this size already.
+ROW_GROUP_ROWS = 61_440
 
 
 class PartWriter:
@@ -57,6 +62,8 @@ class PartWriter:
         # disk, an upload to S3.
         self._publish = publish
         self.rows = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def _open(self, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
         import pyarrow.parquet as pq
@@ -66,17 +73,30 @@ class PartWriter:
         )
 
     def write(self, table: pa.Table) -> None:
-        table = table.rename_columns(
-            [ROW_COLUMN if n == "__row" else n for n in table.column_names]
+        self._pending.append(
+            table.rename_columns([ROW_COLUMN if n == "__row" else n for n in table.column_names])
         )
+        self._pending_rows += table.num_rows
+        self.rows += table.num_rows
+        if self._pending_rows >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """The rows written so far as one row group."""
+        import pyarrow as pa
+
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        self._pending, self._pending_rows = [], 0
         if self._writer is None:
             self.temp.parent.mkdir(parents=True, exist_ok=True)
             self._writer = self._open(self.temp, table.schema)
-        self._writer.write_table(table)
-        self.rows += table.num_rows
+        self._writer.write_table(table, row_group_size=table.num_rows)
 
     def commit(self, drop_rows: list[int]) -> int | None:
         """Close, drop late-found duplicate rows, and publish; the rows kept, None if none."""
+        self._flush()
         if self._writer is None:
             return None
         self._writer.close()
@@ -136,6 +156,7 @@ class PartWriter:
         self.rows = 0
 
     def abort(self) -> None:
+        self._pending, self._pending_rows = [], 0
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -31,6 +31,8 @@ from landingzone.validation.shapes import literal
 from landingzone.validation.sql import DUCKDB_TYPES
 
 MEMORY_LIMIT = "128MB"
+# RepeatFinder's values are written in row groups of at least this many rows.
+VALUES_GROUP_ROWS = 61_440
 # 35 million values still worked in memory under MEMORY_LIMIT, 58 million did not.
 DISK_ROWS = 16_000_000
 
@@ -148,6 +150,7 @@ class RepeatFinder:
         self._disk_rows = disk_rows
         self._hashes = HashPartitions(self.fields, scratch)
         self._writers: dict[int, pq.ParquetWriter] = {}
+        self._pending: dict[int, list[pa.Table]] = {}
 
     def _values_path(self, j: int) -> Path:
         return self._scratch / f"values-{j}.parquet"
@@ -157,13 +160,24 @@ class RepeatFinder:
         values = values.filter(pc.is_valid(values.column("v")))
         rows = values.column("rec").to_numpy() + offset
         self._hashes.add(j, values.column("h").to_numpy(), rows)
-        table = pa.table({"v": values.column("v"), "rec": rows, "bad": values.column("bad")})
+        pending = self._pending.setdefault(j, [])
+        pending.append(
+            pa.table({"v": values.column("v"), "rec": rows, "bad": values.column("bad")})
+        )
+        if sum(table.num_rows for table in pending) >= VALUES_GROUP_ROWS:
+            self._write(j)
+
+    def _write(self, j: int) -> None:
+        """Field ``j``'s pending values as one row group (each one's metadata stays in memory)."""
+        if not self._pending.get(j):
+            return
+        table = pa.concat_tables(self._pending.pop(j))
         if j not in self._writers:
             self._writers[j] = pq.ParquetWriter(
                 self._values_path(j), table.schema, compression="none", use_dictionary=False,
                 write_statistics=["rec"],
             )  # fmt: skip
-        self._writers[j].write_table(table)
+        self._writers[j].write_table(table, row_group_size=table.num_rows)
 
     def index(self) -> UniqueIndex:
         """A ``UniqueIndex`` of the values whose hash repeats (the caller closes it).
@@ -172,6 +186,8 @@ class RepeatFinder:
         DuckDB joins it with the values, so a file whose every row repeats an id
         is held on disk, not in memory, as ``UniqueIndex`` holds any values.
         """
+        for j in self.fields:
+            self._write(j)
         for writer in self._writers.values():
             writer.close()
         self._writers.clear()
