@@ -12,15 +12,18 @@ from landingzone.storage import analytics
 from landingzone.storage.analytics import local_part_writer
 
 
+@pytest.fixture
+def part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a part goes, with row groups of at least 100 rows."""
+    monkeypatch.setattr(analytics, "ROW_GROUP_ROWS", 100)
+    return tmp_path / "part-1.parquet"
+
+
 def rows(start: int, count: int) -> pa.Table:
     return pa.table({"id": range(start, start + count), "__row": range(start, start + count)})
 
 
-def test_small_writes_become_row_groups_of_the_minimum_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(analytics, "ROW_GROUP_ROWS", 100)
-    part = tmp_path / "part-1.parquet"
+def test_small_writes_become_row_groups_of_the_minimum_size(part: Path) -> None:
     writer = local_part_writer(part)
     for start in range(0, 250, 30):  # 30 rows a write, the last one 10
         writer.write(rows(start, min(30, 250 - start)))
@@ -32,11 +35,7 @@ def test_small_writes_become_row_groups_of_the_minimum_size(
     assert source.read().column("_row").to_pylist() == list(range(400))
 
 
-def test_an_aborted_part_leaves_nothing_and_a_restart_starts_empty(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(analytics, "ROW_GROUP_ROWS", 100)
-    part = tmp_path / "part-1.parquet"
+def test_an_aborted_part_leaves_nothing_and_a_restart_starts_empty(part: Path) -> None:
     writer = local_part_writer(part)
     writer.write(rows(0, 150))
     writer.write(rows(150, 20))  # still waiting for its row group

@@ -153,6 +153,7 @@ class LineFeed:
                 carry = data[end:]
                 _check_long(carry)
         if carry:
+            # Checked before the line feed is added: a CR ending the file is a lone one.
             _check_lines(carry, -1)
             yield self._batch(carry + b"\n", len(carry) + 1)
 
@@ -354,7 +355,7 @@ class _HashTable:
     """The unique fields' hashes from the main pass (``hashes.HashPartitions``)."""
 
     def __init__(self, dataset: DatasetType, scratch: Path) -> None:
-        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.fields = dataset.table_schema.unique_fields
         self._partitions = HashPartitions(self.fields, scratch)
 
     def add(self, table: pa.Table, rows: Rows) -> None:

@@ -229,6 +229,11 @@ class TableSchema(BaseModel):
     def names(self) -> list[str]:
         return [spec.name for spec in self.fields]
 
+    @property
+    def unique_fields(self) -> list[int]:
+        """Indexes of the fields with the ``unique`` constraint."""
+        return [j for j, spec in enumerate(self.fields) if spec.constraints.unique]
+
 
 class DatasetType(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -39,7 +39,7 @@ DISK_ROWS = 16_000_000
 
 class UniqueIndex:
     def __init__(self, dataset: DatasetType, scratch: Path, disk_rows: int = DISK_ROWS) -> None:
-        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.fields = dataset.table_schema.unique_fields
         self.column_of_field: dict[int, int] = {}
         self._scratch = scratch
         self._disk_rows = disk_rows
@@ -144,13 +144,14 @@ class RepeatFinder:
 
     def __init__(self, dataset: DatasetType, scratch: Path, disk_rows: int = DISK_ROWS) -> None:
         self.dataset = dataset
-        self.fields = [j for j, s in enumerate(dataset.table_schema.fields) if s.constraints.unique]
+        self.fields = dataset.table_schema.unique_fields
         self.column_of_field: dict[int, int] = {}
         self._scratch = scratch
         self._disk_rows = disk_rows
         self._hashes = HashPartitions(self.fields, scratch)
         self._writers: dict[int, pq.ParquetWriter] = {}
         self._pending: dict[int, list[pa.Table]] = {}
+        self._pending_rows: dict[int, int] = {}
 
     def _values_path(self, j: int) -> Path:
         return self._scratch / f"values-{j}.parquet"
@@ -164,7 +165,8 @@ class RepeatFinder:
         pending.append(
             pa.table({"v": values.column("v"), "rec": rows, "bad": values.column("bad")})
         )
-        if sum(table.num_rows for table in pending) >= VALUES_GROUP_ROWS:
+        self._pending_rows[j] = self._pending_rows.get(j, 0) + len(rows)
+        if self._pending_rows[j] >= VALUES_GROUP_ROWS:
             self._write(j)
 
     def _write(self, j: int) -> None:
@@ -172,6 +174,7 @@ class RepeatFinder:
         if not self._pending.get(j):
             return
         table = pa.concat_tables(self._pending.pop(j))
+        self._pending_rows[j] = 0
         if j not in self._writers:
             self._writers[j] = pq.ParquetWriter(
                 self._values_path(j), table.schema, compression="none", use_dictionary=False,

@@ -99,6 +99,7 @@ class Validator:
         self.workers = workers
         self.temp_dir = temp_dir
         self.fast_path_min_bytes = fast_path_min_bytes
+        self._unique_fields = self.schema.unique_fields
         use_jemalloc()
         self._local = threading.local()
         self._db = duckdb.connect()
@@ -313,7 +314,7 @@ class Validator:
             )  # fmt: skip
 
         column_of_field = _column_of_field(alignment, len(self.schema.fields))
-        unique_fields = [j for j, s in enumerate(self.schema.fields) if s.constraints.unique]
+        unique_fields = self._unique_fields
         cursor = self._cursor()
         cursor.register("blk", table)
         try:
