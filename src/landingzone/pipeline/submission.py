@@ -3,7 +3,8 @@
 Data and EventData go through the shared streaming validator with the
 ``uploadapi.data`` and ``uploadapi.events`` dataset types; then the checks
 that span columns or files (end not before start, every event's Reference
-known). Any problem fails the submission with its feedback; otherwise the
+known), on the rows that parsed even when other rows did not, so the feedback
+lists every error at once. Any problem fails the submission with its feedback; otherwise the
 results table is computed (``timeline.py``). Both outputs are written to the
 object store as JSON documents before ``submission_job.py`` commits the row, so
 a reader never sees a status whose output is missing. This module loads
@@ -12,12 +13,13 @@ pyarrow, DuckDB and numpy; the job imports it only when there is work.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -97,6 +99,23 @@ def _entry(
     return {"dataset": dataset, "row": row, "column": column, "code": code, "message": message}
 
 
+def first_cells(source: BinaryIO, header: tuple[str, ...]) -> set[str]:
+    """The first cell of every record of a CSV, without a header row equal to ``header``.
+
+    Python's csv reads CRLF, LF and CR line ends and tolerates stray quotes, and a
+    submission is at most the request body limit, so reading it whole is bounded.
+    """
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
+    cells: set[str] = set()
+    wanted = [name.lower() for name in header]
+    for number, record in enumerate(csv.reader(text), start=1):
+        if number == 1 and [cell.strip().lower() for cell in record] == wanted:
+            continue
+        if record and record[0]:
+            cells.add(record[0])
+    return cells
+
+
 class IncompatibleDatasetType(Exception):
     """An operator changed an Upload API dataset type so that its columns no longer fit."""
 
@@ -142,15 +161,17 @@ class SubmissionProcessor:
                 f"{feedback.count} errors: see feedback", data_rows, event_rows, feedback.count,
             )  # fmt: skip
 
-        if feedback.count:  # the rows are not all there: the cross-row checks would mislead
-            return failed()
+        # The cross-row checks run on the rows that parsed even when others did not,
+        # so one round of feedback lists every error an uploader can fix at once.
         records = self._intervals(data_sink.table(DATA_COLUMNS), lambda _: data_zone)
         # TimeReference (SPEC §5): 0 = the Data clock, 1 = UTC, 2 = the submission's zone.
         zones = (data_zone, UTC_ZONE, event_zone)
         events = self._intervals(event_sink.table(EVENT_COLUMNS), lambda kind: zones[kind])
         self._check_order(DATA, records, "EndDate", feedback)
         self._check_order(EVENTS, events, "EventEndDate", feedback)
-        self._check_references(records, events, feedback)
+        known = self._known_references(submission.data_storage_id, data_report, records)
+        if known is not None:
+            self._check_references(known, events, feedback)
         if feedback.count:
             return failed()
         table = result_rows(submission.token, records, events, data_zone)
@@ -200,11 +221,29 @@ class SubmissionProcessor:
                 "The end is before the start: check the dates and times of this row.",
             )  # fmt: skip
 
+    def _known_references(
+        self, storage_id: str, report: Report, records: Intervals
+    ) -> pa.Array | None:
+        """Every Reference of Data, or None when Data could not be read as rows at all.
+
+        With every Data row accepted they are the accepted rows' References. A row
+        rejected for its dates still names a Reference, which its events may use: then
+        the first cell of every record is read from the text, so an event is never
+        called unknown because of an error in its record's other cells.
+        """
+        if report.rows_rejected == 0 and not report.fatal:
+            return records.references.unique()
+        if report.rows_total == 0:
+            return None  # no row was read (an empty file, an unusable header): nothing to judge
+        with self.store.open(storage_id) as source:
+            references = first_cells(source, DATA_COLUMNS)
+        return pa.array(sorted(references), pa.string())
+
     @staticmethod
-    def _check_references(records: Intervals, events: Intervals, feedback: Feedback) -> None:
+    def _check_references(known: pa.Array, events: Intervals, feedback: Feedback) -> None:
         if len(events.rows) == 0:
             return
-        known = pc.is_in(events.references, value_set=records.references.unique())
+        known = pc.is_in(events.references, value_set=known.cast(events.references.type))
         for i in np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False))).tolist():
             reference = events.references[i].as_py()
             feedback.add(
