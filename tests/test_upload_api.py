@@ -343,6 +343,26 @@ def test_one_round_of_feedback_lists_format_order_and_reference_errors_together(
     }
 
 
+def test_feedback_is_in_row_order_and_capped_across_every_check(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'm.db'}", error_cap=3)
+    for harness in build_harness(settings):
+        uploader = Uploader(harness, "acme")
+        backwards = [f"r{i},02/03/2024,09:00,01/03/2024,10:00" for i in range(4)]
+        data = csv(DATA_HEADER, *backwards[:2], "bad,99/03/2024,09:00,01/03/2024,10:00",
+                   *backwards[2:])  # fmt: skip
+        token = uploader.submit("capped", data)
+        process(harness)
+        entries = [(e["row"], e["code"]) for e in uploader.feedback(token)]
+        # Rows 2-6: one format error (row 4) and four ends before starts; three listed.
+        assert entries == [
+            (2, "end-before-start"),
+            (3, "end-before-start"),
+            (4, "type-error"),
+            (None, "too-many-errors"),
+        ]
+        assert "2 more errors in Data" in uploader.feedback(token)[-1]["message"]
+
+
 def test_references_of_rejected_rows_are_read_with_any_line_end(
     harness: Harness, uploader: Uploader
 ) -> None:

@@ -71,26 +71,54 @@ class CollectingSink:
 
 @dataclass
 class Feedback:
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    """Every error of a submission, listed up to ``cap`` per dataset and all counted.
+
+    The validator's errors and the cross-row checks' go to one list, in row order
+    per dataset, so an uploader gets every error in one round; past the cap a
+    ``too-many-errors`` entry says how many more there are.
+    """
+
+    cap: int
     count: int = 0
+    _listed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _hidden: dict[str, int] = field(default_factory=dict)
+    _general: list[dict[str, Any]] = field(default_factory=list)
 
     def add_report(self, dataset: str, report: Report) -> None:
         for error in report.errors:
-            self.entries.append(_entry(dataset, error.row, error.field, error.code, error.message))
+            self._list(dataset, _entry(dataset, error.row, error.field, error.code, error.message))
         self.count += report.error_count
-        if report.errors_truncated:
-            hidden = report.error_count - len(report.errors)
-            self.entries.append(
-                _entry(dataset, None, None, TOO_MANY_ERRORS,
-                       f"{hidden} more errors in {dataset} are not listed; fix these first.")
-            )  # fmt: skip
+        self._hidden[dataset] = (
+            self._hidden.get(dataset, 0) + report.error_count - len(report.errors)
+        )
         if report.fatal and not report.errors:
-            self.entries.append(_entry(dataset, None, None, "source-error", report.fatal))
+            self._general.append(_entry(dataset, None, None, "source-error", report.fatal))
             self.count += 1
 
     def add(self, dataset: str, row: int, column: str, code: str, message: str) -> None:
-        self.entries.append(_entry(dataset, row, column, code, message))
         self.count += 1
+        if len(self._listed.get(dataset, [])) < self.cap:
+            self._list(dataset, _entry(dataset, row, column, code, message))
+        else:
+            self._hidden[dataset] = self._hidden.get(dataset, 0) + 1
+
+    def _list(self, dataset: str, entry: dict[str, Any]) -> None:
+        self._listed.setdefault(dataset, []).append(entry)
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        """Data's entries then EventData's, each by row; a dataset's summary last."""
+        result = list(self._general)
+        for dataset in (DATA, EVENTS):
+            listed = self._listed.get(dataset, [])
+            result += sorted(listed, key=lambda e: -1 if e["row"] is None else e["row"])
+            hidden = self._hidden.get(dataset, 0)
+            if hidden > 0:
+                result.append(
+                    _entry(dataset, None, None, TOO_MANY_ERRORS,
+                           f"{hidden} more errors in {dataset} are not listed; fix these first.")
+                )  # fmt: skip
+        return result
 
 
 def _entry(
@@ -142,7 +170,7 @@ class SubmissionProcessor:
     error_cap: int
 
     def process(self, submission: Submission) -> SubmissionOutcome:
-        feedback = Feedback()
+        feedback = Feedback(self.error_cap)
         data_zone = ZoneInfo(submission.data_time_zone)
         event_zone = ZoneInfo(submission.event_time_zone)
         data_sink, data_report = self._validate(submission.data_storage_id, DATA_TYPE, DATA_COLUMNS)
