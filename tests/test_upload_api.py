@@ -375,6 +375,20 @@ def test_references_of_rejected_rows_are_read_with_any_line_end(
     assert found == {("Data", 1, "type-error")}
 
 
+def test_a_quote_that_never_closes_skips_the_reference_check(
+    harness: Harness, uploader: Uploader
+) -> None:
+    # Longer than Python csv's field size limit: the References cannot be read.
+    data = csv(DATA_HEADER, "a,31/02/2024,09:00,01/03/2024,10:00", 'b,"' + "x" * 200_000)
+    events = csv(EVENT_HEADER, "a,01/03/2024,09:00,01/03/2024,09:10,Call,0")
+    token = uploader.submit("unclosed", data, events)
+    process(harness)
+    assert uploader.status(token) == "failed"
+    codes = {(e["dataset"], e["code"]) for e in uploader.feedback(token)}
+    assert ("EventData", "unknown-reference") not in codes
+    assert ("Data", "source-error") in codes
+
+
 def test_date_and_time_messages_name_the_format_in_words(
     harness: Harness, uploader: Uploader
 ) -> None:

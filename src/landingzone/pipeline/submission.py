@@ -127,20 +127,25 @@ def _entry(
     return {"dataset": dataset, "row": row, "column": column, "code": code, "message": message}
 
 
-def first_cells(source: BinaryIO, header: tuple[str, ...]) -> set[str]:
+def first_cells(source: BinaryIO, header: tuple[str, ...]) -> set[str] | None:
     """The first cell of every record of a CSV, without a header row equal to ``header``.
 
     Python's csv reads CRLF, LF and CR line ends and tolerates stray quotes, and a
     submission is at most the request body limit, so reading it whole is bounded.
+    None when the text cannot be read as records (a cell over csv's field size
+    limit, such as a quote that never closes): the validator has reported that.
     """
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
     cells: set[str] = set()
     wanted = [name.lower() for name in header]
-    for number, record in enumerate(csv.reader(text), start=1):
-        if number == 1 and [cell.strip().lower() for cell in record] == wanted:
-            continue
-        if record and record[0]:
-            cells.add(record[0])
+    try:
+        for number, record in enumerate(csv.reader(text), start=1):
+            if number == 1 and [cell.strip().lower() for cell in record] == wanted:
+                continue
+            if record and record[0]:
+                cells.add(record[0])
+    except csv.Error:
+        return None
     return cells
 
 
@@ -265,7 +270,7 @@ class SubmissionProcessor:
             return None  # no row was read (an empty file, an unusable header): nothing to judge
         with self.store.open(storage_id) as source:
             references = first_cells(source, DATA_COLUMNS)
-        return pa.array(sorted(references), pa.string())
+        return None if references is None else pa.array(sorted(references), pa.string())
 
     @staticmethod
     def _check_references(known: pa.Array, events: Intervals, feedback: Feedback) -> None:
