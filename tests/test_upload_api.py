@@ -329,6 +329,8 @@ def test_one_round_of_feedback_lists_format_order_and_reference_errors_together(
         "nobody,01/03/2024,09:00,01/03/2024,10:00,Ghost,1",  # an unknown Reference
         # Row a was rejected for its date, yet it names the Reference: not unknown.
         "a,01/03/2024,09:00,01/03/2024,09:10,Call,0",
+        # Rejected for its TimeReference, and its Reference is unknown: both at once.
+        "ghost,01/03/2024,09:00,01/03/2024,09:10,Boo,7",
     )
     token = uploader.submit("all-at-once", data, events)
     process(harness)
@@ -340,6 +342,8 @@ def test_one_round_of_feedback_lists_format_order_and_reference_errors_together(
         ("EventData", 2, "EventEndTime", "type-error"),
         ("EventData", 3, "EventEndDate", "end-before-start"),
         ("EventData", 4, "Reference", "unknown-reference"),
+        ("EventData", 6, "TimeReference", "constraint-error"),
+        ("EventData", 6, "Reference", "unknown-reference"),
     }
 
 

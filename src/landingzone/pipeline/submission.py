@@ -127,26 +127,37 @@ def _entry(
     return {"dataset": dataset, "row": row, "column": column, "code": code, "message": message}
 
 
-def first_cells(source: BinaryIO, header: tuple[str, ...]) -> set[str] | None:
-    """The first cell of every record of a CSV, without a header row equal to ``header``.
+def leading_cells(source: BinaryIO, header: tuple[str, ...]) -> list[tuple[int, str]] | None:
+    """(row, first cell) of every record of a CSV with a first cell, but a header row.
 
-    Python's csv reads CRLF, LF and CR line ends and tolerates stray quotes, and a
-    submission is at most the request body limit, so reading it whole is bounded.
-    None when the text cannot be read as records (a cell over csv's field size
-    limit, such as a quote that never closes): the validator has reported that.
+    Rows are numbered as the validator numbers them: the record's position in the
+    file, a header being row 1 (a blank line is a record too). A first row equal
+    to ``header`` (ignoring case and surrounding space) is a header. Python's csv
+    reads CRLF, LF and CR line ends and tolerates stray quotes, and a submission
+    is at most the request body limit, so reading it whole is bounded. None when
+    the text cannot be read as records (a cell over csv's field size limit, such
+    as a quote that never closes): the validator has reported that.
     """
     text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
-    cells: set[str] = set()
+    cells: list[tuple[int, str]] = []
     wanted = [name.lower() for name in header]
     try:
-        for number, record in enumerate(csv.reader(text), start=1):
-            if number == 1 and [cell.strip().lower() for cell in record] == wanted:
+        for row, record in enumerate(csv.reader(text), start=1):
+            if row == 1 and [cell.strip().lower() for cell in record] == wanted:
                 continue
             if record and record[0]:
-                cells.add(record[0])
+                cells.append((row, record[0]))
     except csv.Error:
         return None
     return cells
+
+
+def _unknown(feedback: Feedback, row: int, reference: str) -> None:
+    feedback.add(
+        EVENTS, row, "Reference", UNKNOWN_REFERENCE,
+        f"No Data row has the Reference '{reference[:100]}': every event must "
+        "belong to a record of the same submission.",
+    )  # fmt: skip
 
 
 class IncompatibleDatasetType(Exception):
@@ -205,6 +216,7 @@ class SubmissionProcessor:
         known = self._known_references(submission.data_storage_id, data_report, records)
         if known is not None:
             self._check_references(known, events, feedback)
+            self._check_rejected_references(submission, event_report, events, known, feedback)
         if feedback.count:
             return failed()
         table = result_rows(submission.token, records, events, data_zone)
@@ -266,24 +278,44 @@ class SubmissionProcessor:
         """
         if report.rows_rejected == 0 and not report.fatal:
             return records.references.unique()
+        cells = self._rejected_cells(storage_id, report, DATA_COLUMNS)
+        if cells is None:
+            return None
+        return pa.array(sorted({cell for _, cell in cells}), pa.string())
+
+    def _rejected_cells(
+        self, storage_id: str, report: Report, columns: tuple[str, ...]
+    ) -> list[tuple[int, str]] | None:
+        """``leading_cells`` of a CSV with rejected rows; None if no row was read."""
         if report.rows_total == 0:
-            return None  # no row was read (an empty file, an unusable header): nothing to judge
+            return None  # an empty file or an unusable header: nothing to judge
         with self.store.open(storage_id) as source:
-            references = first_cells(source, DATA_COLUMNS)
-        return None if references is None else pa.array(sorted(references), pa.string())
+            return leading_cells(source, columns)
 
     @staticmethod
     def _check_references(known: pa.Array, events: Intervals, feedback: Feedback) -> None:
+        """Every event row that parsed must name a known Reference."""
         if len(events.rows) == 0:
             return
-        known = pc.is_in(events.references, value_set=known.cast(events.references.type))
-        for i in np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False))).tolist():
-            reference = events.references[i].as_py()
-            feedback.add(
-                EVENTS, int(events.rows[i]), "Reference", UNKNOWN_REFERENCE,
-                f"No Data row has the Reference '{reference[:100]}': every event must "
-                "belong to a record of the same submission.",
-            )  # fmt: skip
+        found = pc.is_in(events.references, value_set=known.cast(events.references.type))
+        for i in np.flatnonzero(~np.asarray(found.to_numpy(zero_copy_only=False))).tolist():
+            _unknown(feedback, int(events.rows[i]), events.references[i].as_py())
+
+    def _check_rejected_references(
+        self, submission: Submission, report: Report, events: Intervals, known: pa.Array,
+        feedback: Feedback,
+    ) -> None:  # fmt: skip
+        """Event rows rejected for other cells are checked too: one round of feedback."""
+        if submission.events_storage_id is None or (report.rows_rejected == 0 and not report.fatal):
+            return
+        cells = self._rejected_cells(submission.events_storage_id, report, EVENT_COLUMNS)
+        if cells is None:
+            return
+        accepted = set(events.rows.tolist())
+        known_set = set(known.to_pylist())
+        for row, reference in cells:
+            if row not in accepted and reference not in known_set:
+                _unknown(feedback, row, reference)
 
     def _put_json(self, document: list[dict[str, Any]]) -> str:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
