@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -207,3 +208,132 @@ def test_listing_bad_queries_are_400(sqlite_harness: Harness, query: str) -> Non
         f"{BASE}/myAppId/files{query}", headers=sqlite_harness.auth(creds)
     )
     assert response.status_code == 400
+
+
+# -- what `type` means (SPEC §3, seed 002) ----------------------------------------------------
+
+TIMESHEETS = {
+    "name": "timesheets",
+    "schema": {"fields": [{"name": "who", "type": "string"}, {"name": "hours", "type": "number"}]},
+}
+USERS_HEADER = b"user_id,email,name,department,status,created_date,last_login\n"
+GOOD_USERS = USERS_HEADER + b"u1,a@b.example,Ann,Ops,active,2024-01-02,2024-05-06T07:08:09\n"
+BAD_USERS = USERS_HEADER + b"u1,not-an-email,Ann,Ops,active,2024-01-02,2024-05-06T07:08:09\n"
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n\x00\x00"
+
+
+def run_pipeline(harness: Harness) -> None:
+    runner = harness.services.pipeline()
+    while runner.run_once():
+        pass
+
+
+def test_an_operators_dataset_type_is_a_push_type(harness: Harness) -> None:
+    harness.services.datasets.add(json.dumps(TIMESHEETS))
+    headers = harness.auth(harness.tenant("acme"))
+    push(harness, headers, "week.csv", b"who,hours\nann,7.5\nbob,x\n", "&type=timesheets")
+    run_pipeline(harness)
+    (item,) = harness.http.get(f"{BASE}/myAppId/files", headers=headers).json()["files"]
+    assert (item["type"], item["status"]) == ("timesheets", "Failed")
+    assert item["failureReason"] and "bad rows" in item["failureReason"]
+    # The id is the Files API's: the uploader follows up there.
+    detail = harness.http.get(f"/analytics/files/{item['id']}", headers=headers).json()
+    assert detail["datasetType"] == "timesheets"
+    assert [(e["row"], e["field"]) for e in detail["errors"]] == [(3, "hours")]
+
+
+def test_an_unknown_type_names_the_choices(sqlite_harness: Harness) -> None:
+    sqlite_harness.services.datasets.add(json.dumps(TIMESHEETS))
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    response = sqlite_harness.http.get(
+        upload_path("myAppId", "a.csv", extra="&type=invoices"), headers=headers
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "Unknown type 'invoices': use users, contracts, other, or a dataset type: timesheets."
+    )
+
+
+def test_seed_002_contract_pdfs_are_stored_not_failed(harness: Harness) -> None:
+    harness.services.datasets.install_shipped()  # `contracts` is a dataset type too
+    creds = harness.tenant("acme")
+    headers = harness.auth(creds)
+    urls = harness.http.get(
+        upload_path("myAppId", "foo.pdf", "bar.pdf", extra="&type=contracts"), headers=headers
+    ).json()
+    # Seed 002's own uploads, as printed, and a real PDF's bytes.
+    assert harness.http.put(urls["foo.pdf"], content=b"Contents of foo").status_code == 200
+    assert harness.http.put(urls["bar.pdf"], content=PDF).status_code == 200
+    run_pipeline(harness)
+    files = harness.http.get(f"{BASE}/myAppId/files", headers=headers).json()["files"]
+    assert {(f["name"], f["status"], f["id"], f["failureReason"]) for f in files} == {
+        ("foo.pdf", "Stored", None, None),
+        ("bar.pdf", "Stored", None, None),
+    }
+    listed = harness.http.get("/analytics/files", headers=harness.auth(creds, "files.read"))
+    assert listed.json()["files"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status"),
+    [
+        ("users.CSV", GOOD_USERS, "Completed"),
+        ("users.txt", GOOD_USERS, "Completed"),
+        ("users", GOOD_USERS, "Completed"),  # no extension, text
+        ("users", BAD_USERS, "Failed"),
+        ("users", PDF, "Stored"),  # no extension, binary content
+        ("users", b"", "Stored"),  # no extension, nothing to tell it by
+        ("users.xlsx", GOOD_USERS, "Stored"),
+        ("users.json", b'{"user_id": "u1"}', "Stored"),
+    ],
+)
+def test_only_tabular_files_are_validated(
+    sqlite_harness: Harness, name: str, body: bytes, status: str
+) -> None:
+    sqlite_harness.services.datasets.install_shipped()
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    push(sqlite_harness, headers, name, body, "&type=users")
+    run_pipeline(sqlite_harness)
+    (item,) = sqlite_harness.http.get(f"{BASE}/myAppId/files", headers=headers).json()["files"]
+    assert item["status"] == status
+    assert (item["id"] is None) == (status == "Stored")
+
+
+def test_a_type_without_a_dataset_is_stored(sqlite_harness: Harness) -> None:
+    sqlite_harness.services.datasets.install_shipped()
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    push(sqlite_harness, headers, "x.csv", b"anything,at,all\n", "&type=other")
+    push(sqlite_harness, headers, "y.csv", b"anything,at,all\n")
+    run_pipeline(sqlite_harness)
+    files = sqlite_harness.http.get(f"{BASE}/myAppId/files", headers=headers).json()["files"]
+    assert [f["status"] for f in files] == ["Stored", "Stored"]
+
+
+@pytest.mark.parametrize(
+    "query", ["filenames=%ff", "filenames=a%ED%A0%80b", "type=%ff&filenames=a"]
+)
+def test_a_filename_that_is_not_utf8_is_400(sqlite_harness: Harness, query: str) -> None:
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    response = sqlite_harness.http.get(f"{BASE}/myAppId/upload?{query}", headers=headers)
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.json()["message"]
+
+
+def test_distinct_undecodable_names_never_collide(sqlite_harness: Harness) -> None:
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))
+    for query in ("filenames=%ff", "filenames=%fe"):
+        response = sqlite_harness.http.get(f"{BASE}/myAppId/upload?{query}", headers=headers)
+        assert response.status_code == 400
+    assert sqlite_harness.http.get(f"{BASE}/myAppId/files", headers=headers).json()["files"] == []
+
+
+def test_a_lone_surrogate_filename_in_json_is_422(sqlite_harness: Harness) -> None:
+    sqlite_harness.services.datasets.install_shipped()
+    headers = sqlite_harness.auth(sqlite_harness.tenant("acme"), "files.write")
+    response = sqlite_harness.http.post(
+        "/analytics/files/upload",
+        content=b'{"datasetType": "users", "file": {"name": "a\\udcff.csv", "type": "csv"}}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert "lone surrogate" in response.json()["message"]

@@ -131,7 +131,11 @@ def test_two_landers_racing_keep_one_copy(harness: Harness, s3: S3Server) -> Non
     dying = DiesBeforeDiscarding(shared.client, S3Location(shared.bucket, shared.prefix))
     first = Lander(dying, services.upload_targets(), services.settings.max_object_size)
     early = UploadTargets(
-        services.tenants, CheckedTooEarly(services.engine), services.files, services.dataset_repo
+        services.tenants,
+        CheckedTooEarly(services.engine),
+        services.files,
+        services.dataset_repo,
+        services.store,
     )
     second = Lander(shared, early, services.settings.max_object_size)
     assert first.land(incoming) is True
@@ -160,6 +164,44 @@ def test_files_api_upload_lands_and_validates(harness: Harness, s3: S3Server) ->
     status = harness.http.get(f"/analytics/files/{created['id']}", headers=headers).json()
     assert status["status"] == "Completed", status
     assert status["statistics"]["rowsImported"] == 7
+
+
+def test_pushes_landed_from_s3_are_validated_only_when_tabular(
+    harness: Harness, s3: S3Server
+) -> None:
+    harness.services.datasets.install_shipped()
+    headers = harness.auth(harness.tenant("acme"))
+    users = (
+        b"user_id,email,name,department,status,created_date,last_login\n"
+        b"u1,a@b.example,Ann,Ops,active,2024-01-02,2024-05-06T07:08:09\n"
+    )
+    bodies = {
+        "contract.pdf": (b"%PDF-1.7\n\x00\x01binary", "contracts"),
+        "users": (users, "users"),  # no extension, text: read from S3 to tell
+        "blob": (b"\x00\x01\x02", "users"),  # no extension, binary
+        "users.csv": (users.replace(b"a@b.example", b"nope"), "users"),
+    }
+    for name, (body, kind) in bodies.items():
+        url = harness.http.get(
+            f"{PUSH}/upload", params=[("filenames", name), ("type", kind)], headers=headers
+        ).json()[name]
+        assert httpx.put(url, content=body).status_code == 200
+    assert lander(harness).land_all().landed == 4
+    runner = harness.services.pipeline()
+    while runner.run_once():
+        pass
+    files = listed(harness, headers)
+    assert {name: f["status"] for name, f in files.items()} == {
+        "contract.pdf": "Stored",
+        "users": "Completed",
+        "blob": "Stored",
+        "users.csv": "Failed",
+    }
+    assert files["contract.pdf"]["id"] is None
+    failed = files["users.csv"]
+    assert failed["failureReason"] and failed["id"]
+    detail = harness.http.get(f"/analytics/files/{failed['id']}", headers=headers).json()
+    assert detail["status"] == "Failed"
 
 
 def test_an_upload_for_a_failed_file_or_over_the_size_limit_is_discarded(

@@ -313,6 +313,99 @@ def test_cross_row_rules_end_before_start_and_unknown_references(
     }
 
 
+def test_one_round_of_feedback_lists_format_order_and_reference_errors_together(
+    harness: Harness, uploader: Uploader
+) -> None:
+    data = csv(
+        DATA_HEADER,
+        "a,31/02/2024,09:00,01/03/2024,10:00",  # a format error
+        "b,02/03/2024,09:00,01/03/2024,10:00",  # parses, ends before it starts
+        "c,01/03/2024,09:00,01/03/2024,10:00",  # fine
+    )
+    events = csv(
+        EVENT_HEADER,
+        "c,01/03/2024,09:00,01/03/2024,9:xx,Broken,0",  # a format error
+        "c,01/03/2024,09:30,01/03/2024,09:10,Late,0",  # parses, ends before it starts
+        "nobody,01/03/2024,09:00,01/03/2024,10:00,Ghost,1",  # an unknown Reference
+        # Row a was rejected for its date, yet it names the Reference: not unknown.
+        "a,01/03/2024,09:00,01/03/2024,09:10,Call,0",
+        # Rejected for its TimeReference, and its Reference is unknown: both at once.
+        "ghost,01/03/2024,09:00,01/03/2024,09:10,Boo,7",
+    )
+    token = uploader.submit("all-at-once", data, events)
+    process(harness)
+    assert uploader.status(token) == "failed"
+    found = {(e["dataset"], e["row"], e["column"], e["code"]) for e in uploader.feedback(token)}
+    assert found == {
+        ("Data", 2, "StartDate", "type-error"),
+        ("Data", 3, "EndDate", "end-before-start"),
+        ("EventData", 2, "EventEndTime", "type-error"),
+        ("EventData", 3, "EventEndDate", "end-before-start"),
+        ("EventData", 4, "Reference", "unknown-reference"),
+        ("EventData", 6, "TimeReference", "constraint-error"),
+        ("EventData", 6, "Reference", "unknown-reference"),
+    }
+
+
+def test_feedback_is_in_row_order_and_capped_across_every_check(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'm.db'}", error_cap=3)
+    for harness in build_harness(settings):
+        uploader = Uploader(harness, "acme")
+        backwards = [f"r{i},02/03/2024,09:00,01/03/2024,10:00" for i in range(4)]
+        data = csv(DATA_HEADER, *backwards[:2], "bad,99/03/2024,09:00,01/03/2024,10:00",
+                   *backwards[2:])  # fmt: skip
+        token = uploader.submit("capped", data)
+        process(harness)
+        entries = [(e["row"], e["code"]) for e in uploader.feedback(token)]
+        # Rows 2-6: one format error (row 4) and four ends before starts; three listed.
+        assert entries == [
+            (2, "end-before-start"),
+            (3, "end-before-start"),
+            (4, "type-error"),
+            (None, "too-many-errors"),
+        ]
+        assert "2 more errors in Data" in uploader.feedback(token)[-1]["message"]
+
+
+def test_references_of_rejected_rows_are_read_with_any_line_end(
+    harness: Harness, uploader: Uploader
+) -> None:
+    # No header, LF line ends, a quoted Reference: the references still read right.
+    data = '"x, y",31/02/2024,09:00,01/03/2024,10:00\nz,01/03/2024,09:00,01/03/2024,10:00\n'
+    events = csv(EVENT_HEADER, '"x, y",01/03/2024,09:00,01/03/2024,09:10,Call,0')
+    token = uploader.submit("quoted", data, events)
+    process(harness)
+    found = {(e["dataset"], e["row"], e["code"]) for e in uploader.feedback(token)}
+    assert found == {("Data", 1, "type-error")}
+
+
+def test_a_quote_that_never_closes_skips_the_reference_check(
+    harness: Harness, uploader: Uploader
+) -> None:
+    # Longer than Python csv's field size limit: the References cannot be read.
+    data = csv(DATA_HEADER, "a,31/02/2024,09:00,01/03/2024,10:00", 'b,"' + "x" * 200_000)
+    events = csv(EVENT_HEADER, "a,01/03/2024,09:00,01/03/2024,09:10,Call,0")
+    token = uploader.submit("unclosed", data, events)
+    process(harness)
+    assert uploader.status(token) == "failed"
+    codes = {(e["dataset"], e["code"]) for e in uploader.feedback(token)}
+    assert ("EventData", "unknown-reference") not in codes
+    assert ("Data", "source-error") in codes
+
+
+def test_date_and_time_messages_name_the_format_in_words(
+    harness: Harness, uploader: Uploader
+) -> None:
+    token = uploader.submit("words", csv(DATA_HEADER, "a,2024-03-01,9h,01/03/2024,10:00"))
+    process(harness)
+    messages = {e["column"]: e["message"] for e in uploader.feedback(token)}
+    assert messages["StartDate"] == (
+        "Value is not a valid date in format DD/MM/YYYY (e.g. 31/12/2024)."
+    )
+    assert messages["StartTime"] == "Value is not a valid time in format hh:mm (e.g. 17:30)."
+    assert not any("%" in message for message in messages.values())
+
+
 def test_the_header_row_is_optional_and_matched_loosely(
     harness: Harness, uploader: Uploader
 ) -> None:

@@ -149,7 +149,7 @@ class Services:
         return self.store
 
     def upload_targets(self) -> UploadTargets:
-        return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo)
+        return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo, self.store)
 
     def s3_signer(self) -> S3UrlSigner | None:
         """The store's own pre-signed URLs, when objects live in S3."""
@@ -218,7 +218,12 @@ class Services:
         return ApiContext(
             access=AccessService(self.tenants, tokens, self.keys.pepper, settings.scope_uri_prefix),
             push=PushService(
-                self.tenants, self.objects, self.files, signer, settings.upload_url_ttl
+                self.tenants,
+                self.objects,
+                self.files,
+                self.dataset_repo,
+                signer,
+                settings.upload_url_ttl,
             ),
             uploads=UploadService(
                 self.upload_targets(),

@@ -62,6 +62,27 @@ def test_seed_flow_token_urls_put_with_curl(server: ServerProcess, tmp_path: Pat
     assert again.stdout == "403"
 
 
+def test_seed_002_contract_pdfs_with_curl_are_stored(server: ServerProcess) -> None:
+    token = server.demo_token()
+    headers = {"Authorization": f"Bearer {token}"}
+    push = f"{server.url}/services/push/v1/customer/apps/myAppId"
+    # Seed 002's example call, as printed, plus its type.
+    response = httpx.get(
+        f"{push}/upload?filenames=foo.pdf&filenames=bar.pdf&type=contracts", headers=headers
+    )
+    assert response.status_code == 200, response.text
+    urls = response.json()
+    assert curl("-X", "PUT", "-d", "Contents of foo", urls["foo.pdf"]).stdout == "200"
+    assert curl("-X", "PUT", "-d", "Contents of bar", urls["bar.pdf"]).stdout == "200"
+    files = httpx.get(f"{push}/files", headers=headers).json()["files"]
+    assert sorted((f["name"], f["type"], f["status"], f["id"]) for f in files) == [
+        ("bar.pdf", "contracts", "Stored", None),
+        ("foo.pdf", "contracts", "Stored", None),
+    ]
+    # Nothing was queued for validation, so nothing can later turn Failed.
+    assert httpx.get(f"{server.url}/analytics/files", headers=headers).json()["files"] == []
+
+
 def test_oversize_content_length_is_refused_before_the_body(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "data", env_overrides={"LZ_MAX_OBJECT_SIZE": "1000"}).start()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
@@ -11,7 +12,7 @@ from landingzone.api.context import context
 from landingzone.api.deps import authorize
 from landingzone.api.query import only_params, single_param
 from landingzone.auth.scopes import CONNECTOR_WRITE
-from landingzone.domain.models import FileStatus, StoredObject
+from landingzone.domain.models import FileRecord, StoredObject
 from landingzone.domain.push import DEFAULT_PAGE
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
@@ -31,13 +32,32 @@ async def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
     urls = context(request).push.upload_urls(
         principal.customer_id,
         app_id,
-        request.query_params.getlist("filenames"),
+        utf8_values(request, "filenames"),
         single_param(request, "type"),
     )
     return JSONResponse(urls)
 
 
-def file_json(item: StoredObject, status: FileStatus | None = None) -> dict[str, Any]:
+def utf8_values(request: Request, name: str) -> list[str]:
+    """The values of ``name``, decoded strictly as UTF-8 (SPEC §3: a filename is UTF-8).
+
+    Starlette replaces undecodable bytes with U+FFFD, which would make ``%ff`` and
+    ``%fe`` the same name: here such a value is a 400 instead.
+    """
+    raw: bytes = request.scope.get("query_string", b"")
+    try:
+        pairs = parse_qsl(
+            raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise BadRequest(
+            "The query string is not valid UTF-8: percent-encode each filename's UTF-8 bytes "
+            "(e.g. é as %C3%A9)."
+        ) from None
+    return [value for key, value in pairs if key == name]
+
+
+def file_json(item: StoredObject, file: FileRecord | None = None) -> dict[str, Any]:
     return {
         "name": item.filename,
         "type": item.type,
@@ -46,8 +66,11 @@ def file_json(item: StoredObject, status: FileStatus | None = None) -> dict[str,
         "md5": item.md5,
         "version": item.version,
         "uploadedAt": iso_z(item.uploaded_at),
-        # Plain pushes are stored, not validated; a dataset-typed push has a file status.
-        "status": status.value if status else "Stored",
+        # Plain pushes (and non-tabular ones) are stored, not validated; a validated
+        # push is a file of the Files API, followed up there by its id.
+        "id": file.id if file else None,
+        "status": file.status.value if file else "Stored",
+        "failureReason": file.failure_reason if file else None,
     }
 
 
@@ -66,7 +89,7 @@ async def list_files(app_id: AppId, request: Request) -> JSONResponse:
     )
     return JSONResponse(
         {
-            "files": [file_json(item, page.statuses.get(item.id)) for item in page.items],
+            "files": [file_json(item, page.files.get(item.id)) for item in page.items],
             "nextCursor": page.next_cursor,
         }
     )

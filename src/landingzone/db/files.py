@@ -186,14 +186,13 @@ class FileRepository:
         with self._engine.connect() as conn:
             return [_file(row) for row in conn.execute(query).all()]
 
-    def statuses_for_objects(self, object_pks: list[int]) -> dict[int, FileStatus]:
+    def files_for_objects(self, object_pks: list[int]) -> dict[int, FileRecord]:
+        """The file of each object that has one (a validated push), by object."""
         if not object_pks:
             return {}
         with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(files.c.object_pk, files.c.status).where(files.c.object_pk.in_(object_pks))
-            ).all()
-        return {row.object_pk: FileStatus(row.status) for row in rows}
+            rows = conn.execute(select(files).where(files.c.object_pk.in_(object_pks))).all()
+        return {row.object_pk: _file(row) for row in rows}
 
     def expire_unused(self, customer_id: int | None = None) -> int:
         """Fail Pending files whose upload URL expired before any upload arrived."""

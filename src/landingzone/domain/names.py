@@ -17,7 +17,12 @@ def filename_problem(raw: str) -> str | None:
     name = unicodedata.normalize("NFC", raw)
     if not name:
         return "is empty"
-    if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
+    try:
+        encoded = name.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (JSON allows "\udcff"): no UTF-8 bytes can spell it.
+        return "is not valid Unicode text (it contains a lone surrogate)"
+    if len(encoded) > MAX_FILENAME_BYTES:
         return f"is longer than {MAX_FILENAME_BYTES} bytes of UTF-8"
     if name in {".", ".."}:
         return "is '.' or '..'"

@@ -9,9 +9,15 @@ from dataclasses import dataclass
 
 from landingzone.auth.signing import new_upload_ids
 from landingzone.domain.keys import PUSH_TYPES, PushKey
-from landingzone.domain.models import App, Customer, FileStatus, StoredObject
+from landingzone.domain.models import App, Customer, FileRecord, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
-from landingzone.domain.ports import FileCatalog, ObjectCatalog, Tenants, UploadUrlSigner
+from landingzone.domain.ports import (
+    DatasetCatalog,
+    FileCatalog,
+    ObjectCatalog,
+    Tenants,
+    UploadUrlSigner,
+)
 from landingzone.errors import BadRequest, NotFound
 
 MAX_BATCH = 100
@@ -23,8 +29,8 @@ MAX_PAGE = 1000
 class FilePage:
     items: list[StoredObject]
     next_cursor: str | None
-    # Validation status of the items whose type names a dataset type.
-    statuses: dict[int, FileStatus]
+    # The file (id, status, failure reason) of each item that is validated, by object.
+    files: dict[int, FileRecord]
 
 
 def encode_cursor(object_pk: int) -> str:
@@ -48,12 +54,14 @@ class PushService:
         tenants: Tenants,
         catalog: ObjectCatalog,
         files: FileCatalog,
+        datasets: DatasetCatalog,
         signer: UploadUrlSigner,
         url_ttl: int,
     ) -> None:
         self._tenants = tenants
         self._catalog = catalog
         self._files = files
+        self._datasets = datasets
         self._signer = signer
         self._url_ttl = url_ttl
 
@@ -77,8 +85,8 @@ class PushService:
             raise BadRequest(
                 f"Too many filenames ({len(filenames)}): send at most {MAX_BATCH} per request."
             )
-        if file_type is not None and file_type not in PUSH_TYPES:
-            raise BadRequest(f"Unknown type '{file_type}': use one of {', '.join(PUSH_TYPES)}.")
+        if file_type is not None:
+            self._check_type(file_type)
         seen: set[str] = set()
         normalized: list[tuple[str, str]] = []
         for raw in filenames:
@@ -100,6 +108,16 @@ class PushService:
             for (raw, name), upload_id in zip(normalized, upload_ids, strict=True)
         }
 
+    def _check_type(self, file_type: str) -> None:
+        """``users``, ``contracts``, ``other`` (seed 002) or any dataset type's name (SPEC §3)."""
+        if file_type in PUSH_TYPES or self._datasets.latest(file_type) is not None:
+            return
+        datasets = sorted(self._datasets.names() - set(PUSH_TYPES))
+        choices = ", ".join(PUSH_TYPES)
+        if datasets:
+            choices += f", or a dataset type: {', '.join(datasets)}"
+        raise BadRequest(f"Unknown type {file_type!r}: use {choices}.")
+
     def list_files(self, customer_id: int, app_id: str, limit: int, cursor: str | None) -> FilePage:
         if not 1 <= limit <= MAX_PAGE:
             raise BadRequest(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
@@ -108,5 +126,5 @@ class PushService:
         items = self._catalog.list_for_app(app.id, limit + 1, before)
         next_cursor = encode_cursor(items[limit - 1].id) if len(items) > limit else None
         page = items[:limit]
-        statuses = self._files.statuses_for_objects([item.id for item in page])
-        return FilePage(items=page, next_cursor=next_cursor, statuses=statuses)
+        validated = self._files.files_for_objects([item.id for item in page])
+        return FilePage(items=page, next_cursor=next_cursor, files=validated)

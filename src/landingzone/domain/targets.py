@@ -9,6 +9,7 @@ either backend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from landingzone.domain.keys import FilesKey, parse_files_key, parse_push_key
@@ -21,7 +22,9 @@ from landingzone.domain.models import (
     StoredObject,
 )
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
+from landingzone.domain.tabular import tabular_type
 from landingzone.errors import S3Error
+from landingzone.storage.base import ObjectStore
 from landingzone.timeutil import utcnow
 
 ALREADY_USED = "Request has already been used: ask for a new upload URL."
@@ -65,11 +68,13 @@ class UploadTargets:
         catalog: ObjectCatalog,
         files: FileCatalog,
         datasets: DatasetCatalog,
+        store: ObjectStore,
     ) -> None:
         self._tenants = tenants
         self.catalog = catalog
         self._files = files
         self._datasets = datasets
+        self._store = store
 
     def resolve(self, key: str, upload_id: str) -> UploadTarget:
         """The target of a signed ``key``; AccessDenied when it is gone or already used."""
@@ -100,17 +105,29 @@ class UploadTargets:
         return UploadTarget(key, upload_id, customer, None, record.name, None, record.id)
 
     def record(self, target: UploadTarget, new: NewObject) -> StoredObject:
-        """Record the object, and queue the file for validation when it is one.
+        """Record the object, and queue the file for validation when it is a table.
 
         Raises ``UploadAlreadyUsed`` when another request recorded ``upload_id`` first.
         """
         if target.file_id is not None:
             return self._files.record_upload(new, target.file_id)
         version = self._datasets.latest(target.type) if target.type else None
-        if version is None:
+        file_type = (
+            tabular_type(target.filename, self._head_of(new.storage_id)) if version else None
+        )
+        if version is None or file_type is None:
             return self.catalog.record(new)
-        # A push whose type names a dataset type is validated like a Files API upload.
+        # A tabular push whose type names a dataset type is validated like a Files API upload.
         record = FileRecord.pending(
-            target.customer.id, version, target.filename, "csv", target.upload_id, utcnow()
+            target.customer.id, version, target.filename, file_type, target.upload_id, utcnow()
         )
         return self._files.record_new_upload(new, record)
+
+    def _head_of(self, storage_id: str) -> Callable[[int], bytes]:
+        """Reads the first bytes of a stored object (the durable copy, on either store)."""
+
+        def read_head(size: int) -> bytes:
+            with self._store.open(storage_id) as source:
+                return source.read(size)
+
+        return read_head

@@ -3,7 +3,8 @@
 Data and EventData go through the shared streaming validator with the
 ``uploadapi.data`` and ``uploadapi.events`` dataset types; then the checks
 that span columns or files (end not before start, every event's Reference
-known). Any problem fails the submission with its feedback; otherwise the
+known), on the rows that parsed even when other rows did not, so the feedback
+lists every error at once. Any problem fails the submission with its feedback; otherwise the
 results table is computed (``timeline.py``). Both outputs are written to the
 object store as JSON documents before ``submission_job.py`` commits the row, so
 a reader never sees a status whose output is missing. This module loads
@@ -12,12 +13,13 @@ pyarrow, DuckDB and numpy; the job imports it only when there is work.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -69,32 +71,93 @@ class CollectingSink:
 
 @dataclass
 class Feedback:
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    """Every error of a submission, listed up to ``cap`` per dataset and all counted.
+
+    The validator's errors and the cross-row checks' go to one list, in row order
+    per dataset, so an uploader gets every error in one round; past the cap a
+    ``too-many-errors`` entry says how many more there are.
+    """
+
+    cap: int
     count: int = 0
+    _listed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _hidden: dict[str, int] = field(default_factory=dict)
+    _general: list[dict[str, Any]] = field(default_factory=list)
 
     def add_report(self, dataset: str, report: Report) -> None:
         for error in report.errors:
-            self.entries.append(_entry(dataset, error.row, error.field, error.code, error.message))
+            self._list(dataset, _entry(dataset, error.row, error.field, error.code, error.message))
         self.count += report.error_count
-        if report.errors_truncated:
-            hidden = report.error_count - len(report.errors)
-            self.entries.append(
-                _entry(dataset, None, None, TOO_MANY_ERRORS,
-                       f"{hidden} more errors in {dataset} are not listed; fix these first.")
-            )  # fmt: skip
+        self._hidden[dataset] = (
+            self._hidden.get(dataset, 0) + report.error_count - len(report.errors)
+        )
         if report.fatal and not report.errors:
-            self.entries.append(_entry(dataset, None, None, "source-error", report.fatal))
+            self._general.append(_entry(dataset, None, None, "source-error", report.fatal))
             self.count += 1
 
     def add(self, dataset: str, row: int, column: str, code: str, message: str) -> None:
-        self.entries.append(_entry(dataset, row, column, code, message))
         self.count += 1
+        if len(self._listed.get(dataset, [])) < self.cap:
+            self._list(dataset, _entry(dataset, row, column, code, message))
+        else:
+            self._hidden[dataset] = self._hidden.get(dataset, 0) + 1
+
+    def _list(self, dataset: str, entry: dict[str, Any]) -> None:
+        self._listed.setdefault(dataset, []).append(entry)
+
+    @property
+    def entries(self) -> list[dict[str, Any]]:
+        """Data's entries then EventData's, each by row; a dataset's summary last."""
+        result = list(self._general)
+        for dataset in (DATA, EVENTS):
+            listed = self._listed.get(dataset, [])
+            result += sorted(listed, key=lambda e: -1 if e["row"] is None else e["row"])
+            hidden = self._hidden.get(dataset, 0)
+            if hidden > 0:
+                result.append(
+                    _entry(dataset, None, None, TOO_MANY_ERRORS,
+                           f"{hidden} more errors in {dataset} are not listed; fix these first.")
+                )  # fmt: skip
+        return result
 
 
 def _entry(
     dataset: str, row: int | None, column: str | None, code: str, message: str
 ) -> dict[str, Any]:
     return {"dataset": dataset, "row": row, "column": column, "code": code, "message": message}
+
+
+def leading_cells(source: BinaryIO, header: tuple[str, ...]) -> list[tuple[int, str]] | None:
+    """(row, first cell) of every record of a CSV with a first cell, but a header row.
+
+    Rows are numbered as the validator numbers them: the record's position in the
+    file, a header being row 1 (a blank line is a record too). A first row equal
+    to ``header`` (ignoring case and surrounding space) is a header. Python's csv
+    reads CRLF, LF and CR line ends and tolerates stray quotes, and a submission
+    is at most the request body limit, so reading it whole is bounded. None when
+    the text cannot be read as records (a cell over csv's field size limit, such
+    as a quote that never closes): the validator has reported that.
+    """
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
+    cells: list[tuple[int, str]] = []
+    wanted = [name.lower() for name in header]
+    try:
+        for row, record in enumerate(csv.reader(text), start=1):
+            if row == 1 and [cell.strip().lower() for cell in record] == wanted:
+                continue
+            if record and record[0]:
+                cells.append((row, record[0]))
+    except csv.Error:
+        return None
+    return cells
+
+
+def _unknown(feedback: Feedback, row: int, reference: str) -> None:
+    feedback.add(
+        EVENTS, row, "Reference", UNKNOWN_REFERENCE,
+        f"No Data row has the Reference '{reference[:100]}': every event must "
+        "belong to a record of the same submission.",
+    )  # fmt: skip
 
 
 class IncompatibleDatasetType(Exception):
@@ -123,7 +186,7 @@ class SubmissionProcessor:
     error_cap: int
 
     def process(self, submission: Submission) -> SubmissionOutcome:
-        feedback = Feedback()
+        feedback = Feedback(self.error_cap)
         data_zone = ZoneInfo(submission.data_time_zone)
         event_zone = ZoneInfo(submission.event_time_zone)
         data_sink, data_report = self._validate(submission.data_storage_id, DATA_TYPE, DATA_COLUMNS)
@@ -142,15 +205,18 @@ class SubmissionProcessor:
                 f"{feedback.count} errors: see feedback", data_rows, event_rows, feedback.count,
             )  # fmt: skip
 
-        if feedback.count:  # the rows are not all there: the cross-row checks would mislead
-            return failed()
+        # The cross-row checks run on the rows that parsed even when others did not,
+        # so one round of feedback lists every error an uploader can fix at once.
         records = self._intervals(data_sink.table(DATA_COLUMNS), lambda _: data_zone)
         # TimeReference (SPEC §5): 0 = the Data clock, 1 = UTC, 2 = the submission's zone.
         zones = (data_zone, UTC_ZONE, event_zone)
         events = self._intervals(event_sink.table(EVENT_COLUMNS), lambda kind: zones[kind])
         self._check_order(DATA, records, "EndDate", feedback)
         self._check_order(EVENTS, events, "EventEndDate", feedback)
-        self._check_references(records, events, feedback)
+        known = self._known_references(submission.data_storage_id, data_report, records)
+        if known is not None:
+            self._check_references(known, events, feedback)
+            self._check_rejected_references(submission, event_report, events, known, feedback)
         if feedback.count:
             return failed()
         table = result_rows(submission.token, records, events, data_zone)
@@ -200,18 +266,56 @@ class SubmissionProcessor:
                 "The end is before the start: check the dates and times of this row.",
             )  # fmt: skip
 
+    def _known_references(
+        self, storage_id: str, report: Report, records: Intervals
+    ) -> pa.Array | None:
+        """Every Reference of Data, or None when Data could not be read as rows at all.
+
+        With every Data row accepted they are the accepted rows' References. A row
+        rejected for its dates still names a Reference, which its events may use: then
+        the first cell of every record is read from the text, so an event is never
+        called unknown because of an error in its record's other cells.
+        """
+        if report.rows_rejected == 0 and not report.fatal:
+            return records.references.unique()
+        cells = self._rejected_cells(storage_id, report, DATA_COLUMNS)
+        if cells is None:
+            return None
+        return pa.array(sorted({cell for _, cell in cells}), pa.string())
+
+    def _rejected_cells(
+        self, storage_id: str, report: Report, columns: tuple[str, ...]
+    ) -> list[tuple[int, str]] | None:
+        """``leading_cells`` of a CSV with rejected rows; None if no row was read."""
+        if report.rows_total == 0:
+            return None  # an empty file or an unusable header: nothing to judge
+        with self.store.open(storage_id) as source:
+            return leading_cells(source, columns)
+
     @staticmethod
-    def _check_references(records: Intervals, events: Intervals, feedback: Feedback) -> None:
+    def _check_references(known: pa.Array, events: Intervals, feedback: Feedback) -> None:
+        """Every event row that parsed must name a known Reference."""
         if len(events.rows) == 0:
             return
-        known = pc.is_in(events.references, value_set=records.references.unique())
-        for i in np.flatnonzero(~np.asarray(known.to_numpy(zero_copy_only=False))).tolist():
-            reference = events.references[i].as_py()
-            feedback.add(
-                EVENTS, int(events.rows[i]), "Reference", UNKNOWN_REFERENCE,
-                f"No Data row has the Reference '{reference[:100]}': every event must "
-                "belong to a record of the same submission.",
-            )  # fmt: skip
+        found = pc.is_in(events.references, value_set=known.cast(events.references.type))
+        for i in np.flatnonzero(~np.asarray(found.to_numpy(zero_copy_only=False))).tolist():
+            _unknown(feedback, int(events.rows[i]), events.references[i].as_py())
+
+    def _check_rejected_references(
+        self, submission: Submission, report: Report, events: Intervals, known: pa.Array,
+        feedback: Feedback,
+    ) -> None:  # fmt: skip
+        """Event rows rejected for other cells are checked too: one round of feedback."""
+        if submission.events_storage_id is None or (report.rows_rejected == 0 and not report.fatal):
+            return
+        cells = self._rejected_cells(submission.events_storage_id, report, EVENT_COLUMNS)
+        if cells is None:
+            return
+        accepted = set(events.rows.tolist())
+        known_set = set(known.to_pylist())
+        for row, reference in cells:
+            if row not in accepted and reference not in known_set:
+                _unknown(feedback, row, reference)
 
     def _put_json(self, document: list[dict[str, Any]]) -> str:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

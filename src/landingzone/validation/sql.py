@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from enum import IntEnum
 
-from landingzone.validation.schema import FieldSpec, Scalar, TableSchema
+from landingzone.validation.formats import described
+from landingzone.validation.schema import TEMPORAL, FieldSpec, Scalar, TableSchema
 from landingzone.validation.shapes import ISO_DATETIME_USUAL, full_match, literal
 
 INTEGER_RE = "[+-]?[0-9]+"
@@ -182,7 +183,10 @@ def describe(spec: FieldSpec, fault: Fault) -> tuple[str, str]:
     """(code, message) for a cell of ``spec`` with ``fault``."""
     c = spec.constraints
     if fault is Fault.TYPE:
-        shape = spec.type if spec.format == "default" else f"{spec.type} in format {spec.format}"
+        shape: str = spec.type
+        if spec.type in TEMPORAL:
+            # The format in words (DD/MM/YYYY), as the seeds write it, never strptime codes.
+            shape = f"{spec.type} in format {described(spec.strptime_format)}"
         return "type-error", f"Value is not a valid {shape}."
     messages = {
         Fault.REQUIRED: "A value is required.",
