@@ -126,7 +126,13 @@ def test_a_replaced_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_p
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     assert runner.invoke(app, ["admin", "customer", "create", "acme"]).exit_code == 0
-    (data / "secret.key").unlink()  # lost, and regenerated on the next run
+    (data / "secret.key").unlink()  # lost: refused, and no new key is made
+    result = runner.invoke(app, ["admin", "customer", "list"])
+    assert result.exit_code == 1
+    assert "holds a database but no secret.key: restore the key file" in result.output
+    assert not (data / "secret.key").exists()
+    (data / "secret.key").write_text("k" * 64)  # replaced by another key
+    (data / "secret.key").chmod(0o600)
     result = runner.invoke(app, ["admin", "customer", "list"])
     assert result.exit_code == 1
     assert "not the one this database was set up with" in result.output
@@ -142,3 +148,72 @@ def test_unknown_lz_variables_are_warned_about(
     assert result.exit_code == 0
     assert "LZ_DATABSE_URL is not a landingzone setting" in result.output
     assert "LZ_CLIENT_ID" not in result.output.split("{")[0]
+
+
+def listing(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["admin", "customer", "list"],
+        ["admin", "customer", "create", "acme"],
+        ["admin", "client", "create", "acme"],
+        ["admin", "dataset", "list"],
+        ["worker"],
+    ],
+)
+def test_commands_refuse_a_missing_data_directory_and_create_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the wrong directory: no lz-data here
+    monkeypatch.delenv("LZ_DATA_DIR", raising=False)
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert f"The data directory {tmp_path / 'lz-data'} does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["admin", "customer", "list"], ["worker"]])
+def test_commands_refuse_an_uninitialised_data_directory_and_create_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("someone else's directory")
+    monkeypatch.setenv("LZ_DATA_DIR", str(data))
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert f"{data} is not an initialised landingzone data directory" in result.output
+    assert "secret.key, landingzone.db, objects/" in result.output
+    assert listing(data) == ["notes.txt"]
+
+
+def test_serve_migrate_and_config_still_work_without_an_installation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LZ_DATA_DIR", raising=False)
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    assert CliRunner().invoke(app, ["config", "--json"]).exit_code == 0
+    assert listing(tmp_path) == []  # config only reads
+    assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+    assert {"lz-data/secret.key", "lz-data/landingzone.db", "lz-data/objects"} <= set(
+        listing(tmp_path)
+    )
+    assert CliRunner().invoke(app, ["admin", "customer", "list"]).exit_code == 0
+
+
+def test_a_client_created_without_scope_gets_every_scope_but_admin(run) -> None:
+    run("admin", "customer", "create", "acme")
+    issued = json.loads(run("admin", "client", "create", "acme", "--json"))
+    assert issued["scopes"] == [
+        "connector.write",
+        "files.write",
+        "files.read",
+        "platform_upload_api",
+    ]
