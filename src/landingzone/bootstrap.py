@@ -33,6 +33,7 @@ from landingzone.domain.admin import AdminService, IssuedClient
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
+from landingzone.domain.integrity import IntegrityService
 from landingzone.domain.landing import Lander
 from landingzone.domain.ports import UploadUrlSigner
 from landingzone.domain.push import PushService
@@ -193,6 +194,9 @@ class Services:
         if not isinstance(self.store, LocalObjectStore):
             raise ConfigurationError("this needs LZ_STORAGE_URL to be a file:// URL")
         return self.store
+
+    def integrity(self) -> IntegrityService:
+        return IntegrityService(self.tenants, self.objects, self.store)
 
     def upload_targets(self) -> UploadTargets:
         return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo)
