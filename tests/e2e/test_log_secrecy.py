@@ -51,6 +51,16 @@ def test_secrets_never_appear_in_logs(tmp_path: Path) -> None:
         # Secrets in query strings, where a careless client might put them.
         httpx.get(f"{server.url}/GetResults", params={"token": token, "key": api_key})
         httpx.get(f"{server.url}/healthz", headers={"Authorization": f"Bearer {token2}"})
+        # 1 MB of empty form fields at LZ_LOG_LEVEL=debug: not a line per field.
+        lines_before = len(server.logs().splitlines())
+        empty_fields = httpx.post(
+            f"{server.url}/oauth2/token",
+            content=b"&" * 1_000_000,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            auth=(client_id, secret),
+        )
+        assert empty_fields.status_code == 400
+        assert len(server.logs().splitlines()) - lines_before < 20
     finally:
         server.stop()
     logs = server.logs()
