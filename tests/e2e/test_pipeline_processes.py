@@ -200,3 +200,35 @@ def test_kill_9_of_serve_takes_its_http_and_validation_workers_down(tmp_path: Pa
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(supervisor, signal.SIGKILL)  # what is left of the group, if it failed
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_killed_http_worker_is_replaced_and_serve_goes_on(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data", env_overrides={"LZ_VALIDATION_WORKERS": "0"})
+    server.start()
+    assert server.process is not None
+    try:
+        (http_worker,) = [
+            pid
+            for pid in child_pids(server.process.pid)
+            if b"httpserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        os.kill(http_worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        replacements: list[int] = []
+        while time.monotonic() < deadline and server.process.poll() is None:
+            replacements = [p for p in child_pids(server.process.pid) if p != http_worker]
+            if replacements:
+                try:
+                    if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.1)
+        assert server.process.poll() is None, server.logs()
+        assert replacements, server.logs()
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        assert server.demo is not None
+        assert server.demo_token()  # the API works on the new worker
+    finally:
+        server.stop()

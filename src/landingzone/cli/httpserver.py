@@ -101,6 +101,9 @@ def serve_http(args: argparse.Namespace) -> None:
         log_dictconfig=logging_config(args.log_level),
         log_access=False,
         backlog=2048,
+        # A worker that dies (OOM killer, a crash) is replaced; granian gives up, and
+        # serve exits 1, when one dies again within seconds of its restart.
+        respawn_failed_workers=True,
     ).serve()
 
 
