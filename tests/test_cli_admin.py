@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
 
+from landingzone.bootstrap import Services
 from landingzone.cli.main import app
 from landingzone.db.tables import clients
+from landingzone.domain.models import NewObject
+from landingzone.settings import Settings
+from landingzone.storage.local import LocalObjectStore
+from landingzone.storage.s3 import S3Location, S3ObjectStore
+from tests.s3 import S3Server
 
 
 @pytest.fixture
@@ -126,7 +135,13 @@ def test_a_replaced_secret_key_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_p
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     assert runner.invoke(app, ["admin", "customer", "create", "acme"]).exit_code == 0
-    (data / "secret.key").unlink()  # lost, and regenerated on the next run
+    (data / "secret.key").unlink()  # lost: refused, and no new key is made
+    result = runner.invoke(app, ["admin", "customer", "list"])
+    assert result.exit_code == 1
+    assert "holds a database but no secret.key: restore the key file" in result.output
+    assert not (data / "secret.key").exists()
+    (data / "secret.key").write_text("k" * 64)  # replaced by another key
+    (data / "secret.key").chmod(0o600)
     result = runner.invoke(app, ["admin", "customer", "list"])
     assert result.exit_code == 1
     assert "not the one this database was set up with" in result.output
@@ -142,3 +157,170 @@ def test_unknown_lz_variables_are_warned_about(
     assert result.exit_code == 0
     assert "LZ_DATABSE_URL is not a landingzone setting" in result.output
     assert "LZ_CLIENT_ID" not in result.output.split("{")[0]
+
+
+def listing(path: Path) -> list[str]:
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["admin", "customer", "list"],
+        ["admin", "customer", "create", "acme"],
+        ["admin", "client", "create", "acme"],
+        ["admin", "dataset", "list"],
+        ["admin", "verify"],
+        ["worker"],
+    ],
+)
+def test_commands_refuse_a_missing_data_directory_and_create_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the wrong directory: no lz-data here
+    monkeypatch.delenv("LZ_DATA_DIR", raising=False)
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert f"The data directory {tmp_path / 'lz-data'} does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["admin", "customer", "list"], ["worker"]])
+def test_commands_refuse_an_uninitialised_data_directory_and_create_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text("someone else's directory")
+    monkeypatch.setenv("LZ_DATA_DIR", str(data))
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 1, result.output
+    assert f"{data} is not an initialised landingzone data directory" in result.output
+    assert "secret.key, landingzone.db, objects/" in result.output
+    assert listing(data) == ["notes.txt"]
+
+
+def test_serve_migrate_and_config_still_work_without_an_installation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LZ_DATA_DIR", raising=False)
+    monkeypatch.delenv("LZ_DATABASE_URL", raising=False)
+    assert CliRunner().invoke(app, ["config", "--json"]).exit_code == 0
+    assert listing(tmp_path) == []  # config only reads
+    assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+    assert {"lz-data/secret.key", "lz-data/landingzone.db", "lz-data/objects"} <= set(
+        listing(tmp_path)
+    )
+    assert CliRunner().invoke(app, ["admin", "customer", "list"]).exit_code == 0
+
+
+def test_a_client_created_without_scope_gets_every_scope_but_admin(run) -> None:
+    run("admin", "customer", "create", "acme")
+    issued = json.loads(run("admin", "client", "create", "acme", "--json"))
+    assert issued["scopes"] == [
+        "connector.write",
+        "files.write",
+        "files.read",
+        "platform_upload_api",
+    ]
+
+
+def store_objects(settings: Settings, contents: dict[tuple[str, str], bytes]) -> dict[str, str]:
+    """Record ``(customer, filename) -> bytes`` as uploads do; return filename -> storage id."""
+    services = Services.open(settings)
+    stored = {}
+    try:
+        for (customer_name, filename), data in contents.items():
+            customer = services.tenants.get_customer_by_name(customer_name)
+            if customer is None:
+                customer = services.admin.create_customer(customer_name)
+            storage_id = services.store.put(io.BytesIO(data))
+            services.objects.record(
+                NewObject(
+                    storage_id=storage_id,
+                    upload_id=uuid.uuid4().hex,
+                    customer_id=customer.id,
+                    app_pk=None,
+                    object_key=f"log-connector-data/{customer_name}/app/{filename}",
+                    filename=filename,
+                    type=None,
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    md5=hashlib.md5(data).hexdigest(),
+                )
+            )
+            stored[filename] = storage_id
+    finally:
+        services.engine.dispose()
+    return stored
+
+
+def test_admin_verify_reports_flipped_and_missing_objects(run, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ids = store_objects(
+        Settings(),
+        {
+            ("acme", "good.csv"): b"id\n1\n",
+            ("acme", "flipped.csv"): b"id\n2\n",
+            ("acme", "gone.csv"): b"id\n3\n",
+            ("other", "fine.csv"): b"id\n4\n",
+        },
+    )
+    clean = json.loads(run("admin", "verify", "--json"))
+    assert clean == {"checked": 4, "bytes": 20, "ok": 4, "damaged": []}
+    assert "4 intact, 0 damaged" in run("admin", "verify")
+
+    flipped = LocalObjectStore(data_dir).path_for(ids["flipped.csv"])
+    flipped.chmod(0o600)
+    flipped.write_bytes(b"id\n9\n")  # one byte changed at rest
+    LocalObjectStore(data_dir).path_for(ids["gone.csv"]).unlink()
+
+    result = run.runner.invoke(app, ["admin", "verify", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert (report["checked"], report["ok"]) == (4, 2)
+    damaged = {d["key"].rsplit("/", 1)[1]: d for d in report["damaged"]}
+    assert set(damaged) == {"flipped.csv", "gone.csv"}
+    assert damaged["flipped.csv"]["problem"] == "sha256-mismatch"
+    assert damaged["flipped.csv"]["expectedSha256"] == hashlib.sha256(b"id\n2\n").hexdigest()
+    assert damaged["flipped.csv"]["actualSha256"] == hashlib.sha256(b"id\n9\n").hexdigest()
+    assert damaged["flipped.csv"]["customer"] == "acme"
+    assert damaged["gone.csv"]["problem"] == "missing"
+    assert damaged["gone.csv"]["actualSha256"] is None
+
+    human = run.runner.invoke(app, ["admin", "verify"], env={"COLUMNS": "200"})
+    assert human.exit_code == 1
+    assert "2 intact, 2 damaged" in human.stdout
+    assert "flipped.csv" in human.stdout and "sha256-mismatch" in human.stdout
+    assert "error: stored objects do not match" in human.stderr
+
+    other = json.loads(run("admin", "verify", "--customer", "other", "--json"))
+    assert (other["checked"], other["damaged"]) == (1, [])
+    ghost = run.runner.invoke(app, ["admin", "verify", "--customer", "ghost"])
+    assert ghost.exit_code == 1 and "No customer named 'ghost'" in ghost.output
+
+
+def test_admin_verify_re_hashes_objects_in_s3(
+    s3: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bucket = s3.new_bucket()
+    monkeypatch.setenv("LZ_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LZ_STORAGE_URL", f"s3://{bucket}/lz/")
+    monkeypatch.setenv("LZ_S3_ENDPOINT_URL", s3.endpoint_url)
+    monkeypatch.setenv("LZ_S3_REGION", "us-east-1")
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    ids = store_objects(Settings(), {("acme", "a.csv"): b"a\n1\n", ("acme", "b.csv"): b"b\n2\n"})
+    store = S3ObjectStore(s3.client(), S3Location(bucket, "lz/"))
+    s3.client().put_object(Bucket=bucket, Key=store.key_for(ids["b.csv"]), Body=b"b\n3\n")
+
+    result = runner.invoke(app, ["admin", "verify", "--json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert (report["checked"], report["ok"]) == (2, 1)
+    assert [d["key"] for d in report["damaged"]] == ["log-connector-data/acme/app/b.csv"]
+    assert report["damaged"][0]["actualSha256"] == hashlib.sha256(b"b\n3\n").hexdigest()

@@ -33,7 +33,6 @@ def test_basic_auth_with_url_encoded_secret_issues_a_bearer_token(harness: Harne
         "files.write",
         "files.read",
         "platform_upload_api",
-        "admin",
     }
     assert response.headers["cache-control"] == "no-store"
     assert "refresh_token" not in body

@@ -18,7 +18,6 @@ def test_demo_tenant_is_created_once_and_its_secrets_printed_once(tmp_path: Path
         "files.write",
         "files.read",
         "platform_upload_api",
-        "admin",
     }
     banner = demo_banner(settings, issued)
     for value in (issued.client.client_id, issued.client_secret, issued.api_key):

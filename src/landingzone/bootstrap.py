@@ -33,6 +33,7 @@ from landingzone.domain.admin import AdminService, IssuedClient
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
+from landingzone.domain.integrity import IntegrityService
 from landingzone.domain.landing import Lander
 from landingzone.domain.ports import UploadUrlSigner
 from landingzone.domain.push import PushService
@@ -44,7 +45,7 @@ from landingzone.pipeline.job import ValidationJob
 from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
 from landingzone.pipeline.submission_job import SubmissionJob
 from landingzone.ratelimit import RateLimiter
-from landingzone.settings import Settings
+from landingzone.settings import SQLITE_FILE, Settings
 from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
 from landingzone.storage.local import LocalObjectStore
 from landingzone.storage.s3 import (
@@ -62,6 +63,44 @@ log = logging.getLogger(__name__)
 ORPHAN_GRACE_SECONDS = 3600
 KEY_FINGERPRINT = "secret_key_fingerprint"
 SPOOL_GRACE_SECONDS = 24 * 3600
+
+
+def require_installation(settings: Settings) -> None:
+    """Refuse a data directory that `serve` or `migrate` never set up, creating nothing.
+
+    Run from the wrong directory, an admin command or a worker would otherwise
+    build a second, empty installation (a new key, database and object tree)
+    beside the real one and work on that. Only what lives in the data directory
+    is checked: a key from LZ_SECRET_KEY, a database from LZ_DATABASE_URL and
+    objects in S3 are checked where they are (schema, key fingerprint, bucket).
+    """
+    data_dir = settings.data_dir.absolute()
+    fix = (
+        "run the command from the directory that holds the installation's data "
+        "directory, or set LZ_DATA_DIR to it; 'landingzone serve' or 'landingzone "
+        "migrate' creates a new one"
+    )
+    if not data_dir.is_dir():
+        raise ConfigurationError(f"The data directory {data_dir} does not exist: {fix}.")
+    expected = []
+    if settings.secret_key is None:
+        expected.append(SECRET_KEY_FILE)
+    if settings.database_url is None:
+        expected.append(SQLITE_FILE)
+    if settings.storage_url is None:
+        expected.append("objects/")
+    missing = [name for name in expected if not (data_dir / name).exists()]
+    if SECRET_KEY_FILE in missing and SQLITE_FILE not in missing and settings.database_url is None:
+        raise ConfigurationError(
+            f"{data_dir} holds a database but no {SECRET_KEY_FILE}: restore the key file "
+            "from backup (or set LZ_SECRET_KEY to the key it held); without it no client "
+            "secret, API key or issued URL is valid."
+        )
+    if missing:
+        raise ConfigurationError(
+            f"{data_dir} is not an initialised landingzone data directory "
+            f"(it has no {', '.join(missing)}): {fix}."
+        )
 
 
 def open_store(settings: Settings) -> LocalObjectStore | S3ObjectStore:
@@ -92,7 +131,15 @@ class Services:
     datasets: DatasetService
 
     @classmethod
+    def open(cls, settings: Settings) -> Services:
+        """The services of an existing installation: what every command but `serve`,
+        `migrate` and `config` uses."""
+        require_installation(settings)
+        return cls.build(settings)
+
+    @classmethod
     def build(cls, settings: Settings) -> Services:
+        """The services, creating the data directory, key and store on first use."""
         # Private from the start: the database and objects are created inside it.
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         keys = Keys.derive(load_master_key(settings))
@@ -147,6 +194,9 @@ class Services:
         if not isinstance(self.store, LocalObjectStore):
             raise ConfigurationError("this needs LZ_STORAGE_URL to be a file:// URL")
         return self.store
+
+    def integrity(self) -> IntegrityService:
+        return IntegrityService(self.tenants, self.objects, self.store)
 
     def upload_targets(self) -> UploadTargets:
         return UploadTargets(self.tenants, self.objects, self.files, self.dataset_repo, self.store)
@@ -286,7 +336,7 @@ class Services:
         return removed
 
     def seed_demo(self) -> IssuedClient | None:
-        """On an empty database: customer demo, app myAppId, a client with every scope."""
+        """On an empty database: customer demo, app myAppId, a client with the default scopes."""
         if not self.settings.demo or self.tenants.count_customers() > 0:
             return None
         self.admin.create_customer("demo")

@@ -12,20 +12,31 @@ import logging
 import logging.config
 import re
 from typing import Any
+from urllib.parse import unquote_plus
 
 REDACTED = "[REDACTED]"
+# Compared with the parameter name as the server decodes it (``%6Bey`` is ``key``).
 SECRET_PARAMS = frozenset(
     {
         "x-lz-signature",
         "key",
+        "api_key",
         "client_secret",
         "access_token",
+        "refresh_token",
         "token",
+        "password",
         "signature",
         "x-amz-signature",
+        "x-amz-security-token",
         "awsaccesskeyid",
     }
 )
+# Libraries that log once per form field or separator at DEBUG: a 1 MB form would
+# write tens of thousands of lines (python-multipart: "Skipping duplicate ampersand").
+CHATTY_LOGGERS = ("python_multipart", "multipart")
+# ``name=value`` anywhere in a message: a query string, a form body, a URL in a traceback.
+_PARAMETER = re.compile(r"(?P<name>[^\s=&?;\"',{}()<>\[\]]+)=(?P<value>[^&\s\"',;]*)")
 _PATTERNS = [
     re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
     re.compile(r"(?i)(basic\s+)[A-Za-z0-9+/=]{8,}"),
@@ -37,10 +48,21 @@ _PATTERNS = [
 ]
 
 
+def is_secret_param(raw_name: str) -> bool:
+    """Whether a parameter name, as written on the wire, names a secret once decoded."""
+    return unquote_plus(raw_name).lower() in SECRET_PARAMS
+
+
+def _redact_parameter(match: re.Match[str]) -> str:
+    if match["value"] and is_secret_param(match["name"]):
+        return f"{match['name']}={REDACTED}"
+    return match[0]
+
+
 def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-    return text
+    return _PARAMETER.sub(_redact_parameter, text)
 
 
 def redact_query(query: str) -> str:
@@ -50,7 +72,7 @@ def redact_query(query: str) -> str:
     parts = []
     for part in query.split("&"):
         name, sep, _ = part.partition("=")
-        parts.append(f"{name}={REDACTED}" if sep and name.lower() in SECRET_PARAMS else part)
+        parts.append(f"{name}={REDACTED}" if sep and is_secret_param(name) else part)
     return "&".join(parts)
 
 
@@ -91,6 +113,8 @@ def logging_config(level: str) -> dict[str, Any]:
         "loggers": {
             "_granian": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
             "granian.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            # Never below INFO, whatever LZ_LOG_LEVEL says.
+            **{name: {"level": "INFO"} for name in CHATTY_LOGGERS},
         },
     }
 

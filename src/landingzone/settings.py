@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GIB = 1024**3
+SQLITE_FILE = "landingzone.db"
 
 
 class Settings(BaseSettings):
@@ -123,7 +124,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'landingzone.db').resolve()}"
+        return f"sqlite:///{(self.data_dir / SQLITE_FILE).resolve()}"
 
     @property
     def effective_storage_url(self) -> str:

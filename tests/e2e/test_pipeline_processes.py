@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, select
 
 from landingzone.db.tables import files
@@ -138,3 +141,94 @@ def test_a_restarted_server_validates_what_was_uploaded_before(tmp_path: Path) -
         assert json.dumps(status["statistics"]["rowsImported"]) == "500"
     finally:
         second.stop()
+
+
+def child_pids(parent: int) -> list[int]:
+    """Direct children of ``parent``, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_kill_9_of_serve_takes_its_http_and_validation_workers_down(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data").start()
+    assert server.process is not None
+    supervisor = server.process.pid
+    try:
+        children = child_pids(supervisor)
+        descendants = children + [pid for child in children for pid in child_pids(child)]
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children]
+        assert any(b"worker" in c for c in commands), commands  # the validation worker
+        assert any(b"httpserver" in c for c in commands), commands  # an HTTP worker
+        os.kill(supervisor, signal.SIGKILL)  # the supervisor alone, not its group
+        server.process.wait(timeout=10)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if not any(alive(pid) for pid in descendants) and port_is_free(server.port):
+                break
+            time.sleep(0.1)
+        survivors = [pid for pid in descendants if alive(pid)]
+        assert survivors == [], [Path(f"/proc/{p}/cmdline").read_bytes() for p in survivors]
+        assert port_is_free(server.port)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(supervisor, signal.SIGKILL)  # what is left of the group, if it failed
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_killed_http_worker_is_replaced_and_serve_goes_on(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data", env_overrides={"LZ_VALIDATION_WORKERS": "0"})
+    server.start()
+    assert server.process is not None
+    try:
+        (http_worker,) = [
+            pid
+            for pid in child_pids(server.process.pid)
+            if b"httpserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        os.kill(http_worker, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        replacements: list[int] = []
+        while time.monotonic() < deadline and server.process.poll() is None:
+            replacements = [p for p in child_pids(server.process.pid) if p != http_worker]
+            if replacements:
+                try:
+                    if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.1)
+        assert server.process.poll() is None, server.logs()
+        assert replacements, server.logs()
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        assert server.demo is not None
+        assert server.demo_token()  # the API works on the new worker
+    finally:
+        server.stop()

@@ -9,6 +9,8 @@ UPLOAD_API = "platform_upload_api"
 ADMIN = "admin"
 
 ALL_SCOPES: tuple[str, ...] = (CONNECTOR_WRITE, FILES_WRITE, FILES_READ, UPLOAD_API, ADMIN)
+# What a client gets when none are asked for: `admin` only when asked (SPEC §8).
+DEFAULT_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s != ADMIN)
 
 
 class UnknownScope(ValueError):

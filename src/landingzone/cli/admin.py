@@ -11,7 +11,8 @@ import typer
 
 from landingzone.cli.datasets import dataset_app
 from landingzone.cli.options import JsonFlag, services
-from landingzone.cli.output import emit_json, table
+from landingzone.cli.output import emit_json, err_console, fail, table
+from landingzone.domain.integrity import Damaged
 from landingzone.domain.models import App, Client, Customer
 from landingzone.timeutil import iso_z
 
@@ -159,3 +160,71 @@ def client_disable(client_id: str, json: JsonFlag = False) -> None:
         emit_json(client_json(client, owner))
     else:
         typer.echo(f"Disabled client {client.client_id}; its tokens are refused from now on.")
+
+
+def damaged_json(found: Damaged) -> dict[str, Any]:
+    stored = found.stored
+    return {
+        "id": stored.id,
+        "customer": found.customer,
+        "key": stored.object_key,
+        "version": stored.version,
+        "storageId": stored.storage_id,
+        "problem": found.problem,
+        "expectedSha256": stored.sha256,
+        "actualSha256": found.actual_sha256,
+        "expectedSize": stored.size,
+        "actualSize": found.actual_size,
+        "uploadedAt": iso_z(stored.uploaded_at),
+    }
+
+
+@admin_app.command("verify")
+def verify(
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Only this customer's objects.")
+    ] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Re-hash stored objects (local disk or S3) and report any whose bytes changed."""
+    with services() as svc, err_console.status("verifying stored objects...") as status:
+        report = svc.integrity().verify(
+            customer,
+            progress=lambda stored: status.update(
+                f"verifying {stored.object_key} (version {stored.version})"
+            ),
+        )
+    if json:
+        emit_json(
+            {
+                "checked": report.checked,
+                "bytes": report.bytes_read,
+                "ok": report.checked - len(report.problems),
+                "damaged": [damaged_json(d) for d in report.problems],
+            }
+        )
+    else:
+        if report.problems:
+            table(
+                "Damaged objects",
+                ["customer", "key", "version", "problem", "sha256 recorded", "sha256 now"],
+                [
+                    (
+                        d.customer,
+                        d.stored.object_key,
+                        d.stored.version,
+                        d.problem,
+                        d.stored.sha256[:12],  # the full hashes are in --json
+                        (d.actual_sha256 or "")[:12],
+                    )
+                    for d in report.problems
+                ],
+            )
+        typer.echo(
+            f"Verified {report.checked} stored objects ({report.bytes_read} bytes): "
+            f"{report.checked - len(report.problems)} intact, {len(report.problems)} damaged."
+        )
+    if report.problems:
+        if not json:
+            fail("stored objects do not match their recorded SHA-256; see docs/operations.md.")
+        raise typer.Exit(1)

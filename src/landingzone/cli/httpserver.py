@@ -6,6 +6,7 @@ spawns and watches the HTTP worker processes (which build the app from the same
 ``--validation-workers 0``, one ``landingzone worker`` process for the
 validation pipeline. Validation runs apart from HTTP so that its memory (pyarrow,
 DuckDB, blocks in flight) never weighs on the processes that take uploads.
+Every child dies with the supervisor, even on ``kill -9`` (``lifeline``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,25 @@ import os
 import signal
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
+from landingzone.cli.lifeline import die_with_supervisor, mark_supervisor
 from landingzone.logs import configure_logging, logging_config
 
-APP_FACTORY = "landingzone.bootstrap:app_from_env"
+if TYPE_CHECKING:
+    from landingzone.api.asgi import LandingzoneApp
+
+APP_FACTORY = "landingzone.cli.httpserver:worker_app"
+
+
+def worker_app() -> LandingzoneApp:
+    """The app factory each HTTP worker process calls: bound to the supervisor's life."""
+    # SIGKILL, not SIGTERM: a worker finishing requests would hold the port that a
+    # restarted server needs; an upload it drops was never acknowledged.
+    die_with_supervisor(signal.SIGKILL)
+    from landingzone.bootstrap import app_from_env  # the application, in the worker only
+
+    return app_from_env()
 
 
 def command(
@@ -51,6 +67,7 @@ def main() -> None:
     args = parser.parse_args()
 
     configure_logging(args.log_level)
+    mark_supervisor()
     validation = None
     if args.validation_workers > 0:
         validation = subprocess.Popen(
@@ -84,6 +101,9 @@ def serve_http(args: argparse.Namespace) -> None:
         log_dictconfig=logging_config(args.log_level),
         log_access=False,
         backlog=2048,
+        # A worker that dies (OOM killer, a crash) is replaced; granian gives up, and
+        # serve exits 1, when one dies again within seconds of its restart.
+        respawn_failed_workers=True,
     ).serve()
 
 

@@ -12,6 +12,7 @@ import typer
 
 from landingzone.cli.admin import admin_app
 from landingzone.cli.files import files_app
+from landingzone.cli.lifeline import die_with_supervisor
 from landingzone.cli.options import JsonFlag, services
 from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
 from landingzone.cli.push import push as push_command
@@ -38,10 +39,17 @@ def serve(
     json: JsonFlag = False,
 ) -> None:
     """Run the API and the object endpoint (migrates the database first)."""
-    from landingzone.cli.serve import demo_banner, prepare, run_server  # the server stack
+    from landingzone.cli.serve import (  # the server stack
+        demo_banner,
+        prepare,
+        require_free_port,
+        run_server,
+    )
 
     settings = load_settings(host=host, port=port)
     with friendly_errors():
+        # First: a taken port must not migrate, seed or print credentials.
+        require_free_port(settings.host, settings.port)
         issued = prepare(settings)
     if json:
         document: dict[str, object] = {"url": settings.effective_public_url}
@@ -68,9 +76,11 @@ def worker(
     json: JsonFlag = False,
 ) -> None:
     """Run validation workers only (no HTTP), until SIGTERM or Ctrl-C."""
+    # Started by `serve`: stop (finishing the file in hand) when it dies, even by kill -9.
+    die_with_supervisor(signal.SIGTERM)
     settings = load_settings()
-    configure_logging(settings.log_level)
     with services() as svc:
+        configure_logging(settings.log_level)  # once the installation is known to be there
         count = threads if threads is not None else max(1, settings.validation_workers)
         runner = svc.pipeline(workers=count)
         stop = threading.Event()
@@ -100,7 +110,7 @@ def migrate(json: JsonFlag = False) -> None:
 
     settings = load_settings()
     with friendly_errors():
-        services = Services.build(settings)
+        services = Services.build(settings)  # creates the installation if need be
         services.migrate()
         services.engine.dispose()
     if json:

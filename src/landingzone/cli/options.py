@@ -24,7 +24,7 @@ def services() -> Iterator[Services]:
     from landingzone.bootstrap import Services
 
     with friendly_errors():
-        built = Services.build(load_settings())
+        built = Services.open(load_settings())
         try:
             built.require_current_schema()
             built.verify_key()

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 
 from landingzone.bootstrap import Services
 from landingzone.cli.httpserver import exec_server
 from landingzone.domain.admin import IssuedClient
+from landingzone.errors import ConfigurationError
 from landingzone.settings import Settings
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Refuse a port something already listens on, before anything else is done.
+
+    The HTTP server shares its socket between workers (SO_REUSEPORT), so two
+    servers would both bind it and split the requests between them. A probe
+    bound without SO_REUSEPORT fails while any listener holds the port; with
+    SO_REUSEADDR it still succeeds on a port left in TIME_WAIT by a stopped server.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise ConfigurationError(f"Cannot listen on '{host}': {exc.strerror} (LZ_HOST).") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigurationError(
+                    f"Port {port} on {host} is already in use (another landingzone serve, "
+                    "or another program): stop it, or choose another port with --port or "
+                    "LZ_PORT."
+                ) from None
+            raise ConfigurationError(
+                f"Cannot listen on {host}:{port}: {exc.strerror} (--host/--port, LZ_HOST/LZ_PORT)."
+            ) from None
 
 
 def prepare(settings: Settings) -> IssuedClient | None:
@@ -28,7 +61,7 @@ def demo_banner(settings: Settings, issued: IssuedClient) -> str:
     url = settings.effective_public_url
     c = issued.client
     return f"""
-landingzone created a demo tenant: customer 'demo', app 'myAppId', a client with every scope.
+landingzone created a demo tenant (customer 'demo', app 'myAppId') and a client for it.
 These credentials are shown once; keep them:
 
   client_id:     {c.client_id}

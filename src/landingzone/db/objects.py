@@ -115,6 +115,17 @@ class ObjectRepository:
             ).all()
         return {row.storage_id for row in rows}
 
+    def list_after(
+        self, after_id: int, limit: int, customer_id: int | None = None
+    ) -> list[StoredObject]:
+        """Oldest first from ``after_id`` (exclusive): every stored version, page by page."""
+        query = select(objects).where(objects.c.id > after_id)
+        if customer_id is not None:
+            query = query.where(objects.c.customer_id == customer_id)
+        query = query.order_by(objects.c.id).limit(limit)
+        with self._engine.connect() as conn:
+            return [_stored(row) for row in conn.execute(query).all()]
+
     def get(self, object_pk: int) -> StoredObject | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(objects).where(objects.c.id == object_pk)).first()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from landingzone.auth import credentials
-from landingzone.auth.scopes import ALL_SCOPES, UnknownScope, normalize_scope
+from landingzone.auth.scopes import ALL_SCOPES, DEFAULT_SCOPES, UnknownScope, normalize_scope
 from landingzone.domain.models import App, Client, Customer
 from landingzone.domain.names import is_app_id, is_customer_name
 from landingzone.domain.ports import Tenants
@@ -68,7 +68,8 @@ class AdminService:
     ) -> IssuedClient:
         customer = self.customer(customer_name)
         chosen: list[str] = []
-        for raw in scopes or list(ALL_SCOPES):
+        # None asked: every scope a customer's integration uses, never `admin`.
+        for raw in scopes or list(DEFAULT_SCOPES):
             try:
                 scope = normalize_scope(raw, scope_uri_prefix)
             except UnknownScope:
