@@ -30,6 +30,7 @@ from landingzone.cli.connect import (
     OK,
     USAGE,
     ClientIdOption,
+    Explain,
     ProfileOption,
     SecretOption,
     UrlOption,
@@ -40,6 +41,8 @@ from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
 from landingzone.client import (
     Client,
+    LandingzoneClientError,
+    NotFound,
     PushResult,
 )
 
@@ -146,6 +149,20 @@ def run_push(client: Client, app: str, paths: list[Path], type_: str | None,
     return results, interrupted
 
 
+def explain_push(app: str, type_: str | None) -> Explain:
+    def explain(exc: LandingzoneClientError) -> str | None:
+        if isinstance(exc, NotFound):
+            return (
+                f"--app '{app}' is not an app of this client's customer: check the app id, or "
+                "ask your operator to create it (landingzone admin app create)."
+            )
+        if exc.status == 400 and exc.message.lower().startswith("unknown type"):
+            return f"unknown --type '{type_}'" + exc.message[exc.message.find(":") :]
+        return None
+
+    return explain
+
+
 def push(
     paths: Annotated[list[str], typer.Argument(help="Files, directories or glob patterns.")],
     app: Annotated[str, typer.Option("--app", help="The app (appId) to push to.")],
@@ -161,7 +178,10 @@ def push(
 ) -> None:
     """Upload files to an app with the Push API: batches, parallel streams, retries."""
     files = expand(paths)
-    with connected(url, client_id, client_secret, profile) as client:
+    with connected(
+        url, client_id, client_secret, profile,
+        scope="connector.write", explain=explain_push(app, type_),
+    ) as client:  # fmt: skip
         results, interrupted = run_push(client, app, files, type_, concurrency, json)
     report(results, json, interrupted)
     done = all(r.outcome == "uploaded" for r in results)
