@@ -132,6 +132,8 @@ def test_messages_name_the_flags_to_change(server: ServerProcess, tmp_path: Path
     data = tmp_path / "data.csv"
     data.write_text("User1,12/05/2024,09:00,12/05/2024,17:00\n")
     tx = str(csv_file(tmp_path / "tx.csv", "1"))
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("Zoë,12/05/2024,09:00,12/05/2024,17:00\n".encode("latin-1"))
     assert run(server, "uploaddata", "--name", "msg", "--data", str(data)).returncode == 0
     limited = json.loads(
         subprocess.run(
@@ -147,6 +149,8 @@ def test_messages_name_the_flags_to_change(server: ServerProcess, tmp_path: Path
          ["add --overwrite", "--name"]),
         (["uploaddata", "--name", "tz", "--data", str(data), "--timezone", "Mars/Base"], {}, 1,
          ["--timezone 'Mars/Base'"]),
+        (["uploaddata", "--name", "u", "--data", str(latin)], {}, 2,
+         ["--data", "is not UTF-8 text", "CSV UTF-8"]),
         (["uploaddata", "--name", "k", "--data", str(data)], {"LZ_API_KEY": ""}, 2,
          ["--api-key"]),
         (["uploaddata", "--name", "k", "--data", str(data), "--api-key", "wrong"], {}, 3,

@@ -6,6 +6,7 @@ Exit codes: see ``connect.py``; 1 here means some file failed or was cancelled.
 from __future__ import annotations
 
 import glob
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -188,6 +189,20 @@ def push(
     raise typer.Exit(OK if done and not interrupted else FAILED)
 
 
+# The store's answers that mean the file itself changed while it was read and sent.
+CHANGED_WHILE_SENT = re.compile(r"^400 (BadDigest|IncompleteBody): ")
+
+
+def file_problem(error: str) -> str:
+    """A failed file's reason in the uploader's terms (the JSON output keeps the store's)."""
+    if CHANGED_WHILE_SENT.match(error):
+        return (
+            "the file changed while it was being sent (its bytes no longer match what was "
+            f"read first): push it again once it is complete ({error})"
+        )
+    return error
+
+
 def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:
     counts = {k: sum(r.outcome == k for r in results) for k in ("uploaded", "failed", "cancelled")}
     if as_json:
@@ -205,6 +220,8 @@ def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:
         return
     for r in results:
         detail = f"{r.size} bytes, sha256 {r.sha256}" if r.outcome == "uploaded" else r.error or ""
+        if r.outcome == "failed" and r.error:
+            detail = file_problem(r.error)
         typer.echo(f"{r.outcome:9} {r.name}  {detail}".rstrip())
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     typer.echo(f"{summary or 'nothing to push'}", err=False, file=sys.stdout)

@@ -38,9 +38,20 @@ WRONG_API_KEY = (
 )
 
 
-def _readable(path: Path | None) -> None:
-    if path is not None and not path.is_file():
-        raise fail(f"no such file: {path}", USAGE)
+def read_csv(path: Path, flag: str) -> str:
+    """The CSV text of ``--data``/``--events``; the Upload API carries it in JSON, so UTF-8."""
+    if not path.is_file():
+        raise fail(f"no such file for {flag}: {path}", USAGE)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(
+            f"{flag} {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+            f"{exc.start}): save it as UTF-8 (in Excel: CSV UTF-8) and send it again.",
+            USAGE,
+        ) from None
+    except OSError as exc:
+        raise fail(f"cannot read {flag} {path}: {exc.strerror}", USAGE) from None
 
 
 def wrong_key(exc: LandingzoneClientError) -> bool:
@@ -147,14 +158,14 @@ def uploaddata(
 
     Exit code 0 completedsuccessfully (or submitted, with --no-wait), 1 failed.
     """
-    _readable(data)
-    _readable(events)
+    data_text = read_csv(data, "--data")
+    events_text = read_csv(events, "--events") if events is not None else None
     with connected(
         url, client_id, client_secret, profile, api_key,
         scope=SCOPE, needs_api_key=True, explain=explain_uploaddata(name, timezone),
     ) as client:  # fmt: skip
         submission = client.upload_data(
-            name, data, events, overwrite=overwrite, time_zone=timezone, wait=wait
+            name, data_text, events_text, overwrite=overwrite, time_zone=timezone, wait=wait
         )
     show(submission, json)
     raise typer.Exit(FAILED if submission.status == "failed" else OK)
