@@ -68,11 +68,13 @@ class UploadWatcher:
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
             TransferSpeedColumn(), TimeRemainingColumn(),
         )  # fmt: skip
+        name = escape(self.path.name)
         with Progress(*columns, console=self.console) as bar:
-            task = bar.add_task(escape(self.path.name), total=self.size)
+            # The SDK reads the file once for its Content-MD5 before the first byte goes.
+            task = bar.add_task(f"{name} (checksum)", total=self.size)
 
-            def update(name: str, sent: int, size: int) -> None:
-                bar.update(task, completed=sent)
+            def update(_: str, sent: int, size: int) -> None:
+                bar.update(task, completed=sent, description=name)
 
             yield update
             bar.update(task, completed=self.size)
