@@ -72,8 +72,9 @@ class Shell:
         self.env = env
         self.state = cwd / ".quickstart-vars"
         self.state.write_text("")
+        self.stderr = ""
 
-    def run(self, script: str) -> str:
+    def run(self, script: str, expected: int = 0) -> str:
         saved = " ".join(CARRIED)
         wrapped = (
             f"set -eo pipefail\n. {self.state}\n{script}\n"
@@ -83,7 +84,8 @@ class Shell:
             ["bash", "-c", wrapped],
             cwd=self.cwd, env=self.env, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-        assert done.returncode == 0, f"block failed ({done.returncode}):\n{script}\n{done.stderr}"
+        assert done.returncode == expected, f"exit {done.returncode}:\n{script}\n{done.stderr}"
+        self.stderr = done.stderr
         return done.stdout
 
 
@@ -93,7 +95,7 @@ def test_the_quickstart_as_printed(tmp_path: Path) -> None:
         pytest.skip("the quickstart activates .venv: run the tests from the project's venv")
     every = blocks()
     shell_blocks = [b for b in every if b.lang == "sh"]
-    assert [b.step for b in shell_blocks] == [1, 1, 2, 2, 3, 4, 5, 6, 6], "the page changed shape"
+    assert [b.step for b in shell_blocks] == [1, 1, 2, 2, 3, 4, 5, 6, 6, 7], "the page changed"
 
     # Step 1: `make serve` runs `landingzone serve` in the clone; so does this, in a
     # directory of its own, on a free port.
@@ -143,7 +145,8 @@ def wait_until_up(server: subprocess.Popen[bytes], url: str, home: Path) -> None
 def run_the_steps(
     every: list[Block], shell_blocks: list[Block], shell: Shell, url: str, demo: dict[str, str]
 ) -> None:
-    (_, variables, token_call, token_keep, ask_urls, upload, listing, admin, disable) = shell_blocks
+    (_, variables, token_call, token_keep, ask_urls, upload, listing, admin, disable,
+     validate) = shell_blocks  # fmt: skip
 
     # Step 1's variables: the credentials the server printed, and its address.
     doc_id = re.search(r"^CLIENT_ID=(\S+)$", variables.text, re.M)
@@ -230,3 +233,13 @@ def run_the_steps(
         params={"filenames": "a.csv"}, headers=bearer,
     )  # fmt: skip
     assert refused.status_code == 401  # "its tokens stop working at once"
+
+    # Step 7: the uploader command, in the same shell; the file fails as the page says.
+    verdict = shell.run(validate.text, expected=1)
+    shown_verdict = after(every, validate, "text").text.splitlines()
+    match = re.search(r"^file (\S+): ", shown_verdict[0])
+    assert match, shown_verdict[0]
+    doc_id = match.group(1)
+    file_id = verdict.split()[0]
+    assert shell.stderr.splitlines()[0] == shown_verdict[0].replace(doc_id, file_id)
+    assert verdict.splitlines() == [line.replace(doc_id, file_id) for line in shown_verdict[1:]]
