@@ -237,9 +237,9 @@ def run_the_steps(
     # Step 7: the uploader command, in the same shell; the file fails as the page says.
     verdict = shell.run(validate.text, expected=1)
     shown_verdict = after(every, validate, "text").text.splitlines()
-    match = re.search(r"^file (\S+): ", shown_verdict[0])
-    assert match, shown_verdict[0]
-    doc_id = match.group(1)
+    shown_id = re.search(r"^file (\S+): ", shown_verdict[0])
+    assert shown_id, shown_verdict[0]
     file_id = verdict.split()[0]
-    assert shell.stderr.splitlines()[0] == shown_verdict[0].replace(doc_id, file_id)
-    assert verdict.splitlines() == [line.replace(doc_id, file_id) for line in shown_verdict[1:]]
+    expected = [line.replace(shown_id.group(1), file_id) for line in shown_verdict]
+    assert shell.stderr.splitlines()[0] == expected[0]
+    assert verdict.splitlines() == expected[1:]
