@@ -206,3 +206,28 @@ def test_ctrl_c_while_waiting_prints_the_file_id_again(tmp_path: Path) -> None:
         assert pending.returncode == 0 and pending.stdout.startswith(f"{file_id}  Pending")
     finally:
         idle.stop()
+
+
+def test_ctrl_c_during_the_upload_prints_the_id_and_stores_nothing(
+    server: ServerProcess, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.csv"
+    with big.open("wb") as out:
+        out.truncate(2 * 1024 * 1024 * 1024)  # sparse: seconds of checksum and upload
+    process = subprocess.Popen(
+        [LANDINGZONE, "files", "upload", "--dataset", "transactions", str(big)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(server),
+    )  # fmt: skip
+    assert process.stderr is not None
+    first = process.stderr.readline()  # the id, before any byte is sent
+    match = UUID.search(first)
+    assert match and "uploading big.csv" in first, first
+    file_id = match.group(0)
+    process.send_signal(signal.SIGINT)
+    stdout, rest = process.communicate(timeout=60)
+    assert process.returncode == 130, rest
+    assert f"interrupted: the upload of file {file_id} stopped and nothing was stored" in rest
+    assert "Traceback" not in rest and stdout == ""
+    status = run(server, "files", "status", file_id, "--json")
+    document = json.loads(status.stdout)
+    assert document["status"] == "Pending" and document["uploadedAt"] is None

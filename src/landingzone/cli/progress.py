@@ -47,7 +47,7 @@ class UploadWatcher:
         self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         self.live = self.console.is_terminal and not quiet
         self.file_id: str | None = None
-        self.stage = "starting"  # starting, sending, waiting
+        self.stage = "starting"  # starting, sending (once the id is known), uploaded, waiting
         self.status: str | None = None
 
     def say(self, text: str) -> None:
@@ -55,13 +55,14 @@ class UploadWatcher:
 
     def created(self, file_id: str) -> None:
         self.file_id = file_id
+        self.stage = "sending"  # from here until the PUT's answer, nothing is stored
         self.say(f"file {file_id}: uploading {self.path.name} ({self.size:,} bytes)")
 
     @contextmanager
     def sending(self) -> Iterator[ProgressCallback | None]:
-        self.stage = "sending"
         if not self.live:
             yield None
+            self.stage = "uploaded"
             self.say(f"file {self.file_id}: uploaded")
             return
         columns = (
@@ -77,6 +78,7 @@ class UploadWatcher:
                 bar.update(task, completed=sent, description=name)
 
             yield update
+            self.stage = "uploaded"
             bar.update(task, completed=self.size)
 
     @contextmanager
@@ -117,10 +119,9 @@ class UploadWatcher:
                 f"interrupted: the upload of file {self.file_id} stopped and nothing was "
                 "stored; run the command again to upload the file."
             )
-        elif self.stage == "waiting":
-            self.say(
-                f"interrupted: file {self.file_id} is uploaded and {self.status}; the server "
-                f"carries on. Follow it with: landingzone files status {self.file_id}"
-            )
         else:
-            self.say(f"interrupted: file {self.file_id} was not uploaded.")
+            state = f" and {self.status}" if self.status else ""
+            self.say(
+                f"interrupted: file {self.file_id} is uploaded{state}; the server carries on. "
+                f"Follow it with: landingzone files status {self.file_id}"
+            )

@@ -22,8 +22,11 @@ class LandingzoneClientError(Exception):
         self.scope = scope
 
     def __str__(self) -> str:
-        prefix = f"{self.status} {self.code}: " if self.status and self.code else ""
-        return prefix + self.message
+        if not self.status:
+            return self.message
+        # The JSON error body's code is the status again ("429"): say it once.
+        named = f" {self.code}" if self.code and self.code != str(self.status) else ""
+        return f"{self.status}{named}: {self.message}"
 
 
 class AuthenticationError(LandingzoneClientError):
