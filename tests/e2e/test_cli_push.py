@@ -74,7 +74,7 @@ def test_one_clear_line_and_an_exit_code_for_each_problem(
     cases = [
         (["--app", "myAppId", str(tmp_path / "missing.csv")], {}, 2, "no such file"),
         (["--app", "myAppId", str(tmp_path / "*.nothing")], {}, 2, "no file matches"),
-        (["--app", "myAppId", str(data)], {"LZ_CLIENT_SECRET": "wrong"}, 3, "client_secret"),
+        (["--app", "myAppId", str(data)], {"LZ_CLIENT_SECRET": "wrong"}, 3, "--client-secret"),
         (["--app", "noSuchApp", str(data)], {}, 1, "noSuchApp"),
         (["--app", "myAppId", str(data)], {"LZ_URL": "http://127.0.0.1:9"}, 4, "did not answer"),
     ]
@@ -197,13 +197,16 @@ def test_uploaddata_and_results(server: ServerProcess, tmp_path: Path) -> None:
     [row] = json.loads(table.stdout)
     assert (row["Row"], row["EventCount"], row["EventMinutes"]) == (1, 1, 25)
     again = run("uploaddata", "--name", "cli", "--data", str(data))
-    assert again.returncode == 1 and "Overwrite" in again.stderr
+    assert again.returncode == 1 and "add --overwrite" in again.stderr
     data.write_text("User1,31/02/2024,09:00,12/05/2024,17:00\n")
     failed = run("uploaddata", "--name", "cli", "--data", str(data), "--overwrite")
     assert failed.returncode == 1
     assert "Data row 1 (StartDate): type-error" in failed.stdout
     wrong_key = run("results", submission["token"], "--key", "status", "--api-key", "nope")
-    assert wrong_key.returncode == 3 and wrong_key.stderr.startswith("error: Key")
+    assert wrong_key.returncode == 3
+    assert wrong_key.stderr.startswith("error: the API key is not this client's") and (
+        "--api-key" in wrong_key.stderr
+    )
 
 
 def test_a_2_gb_file_with_flat_client_memory(server: ServerProcess, tmp_path: Path) -> None:

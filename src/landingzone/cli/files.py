@@ -1,4 +1,4 @@
-"""`landingzone files upload | status | errors`: the Files API for uploaders, on the SDK."""
+"""`landingzone files upload | status | errors | list`: the Files API for uploaders, on the SDK."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import typer
 
 from landingzone.cli.connect import (
     FAILED,
+    INTERRUPTED,
     OK,
     USAGE,
     ClientIdOption,
+    Explain,
     ProfileOption,
     SecretOption,
     UrlOption,
@@ -20,10 +22,15 @@ from landingzone.cli.connect import (
 )
 from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
-from landingzone.client import FileStatus
+from landingzone.cli.progress import UploadWatcher
+from landingzone.client import FileStatus, LandingzoneClientError, NotFound
 
-files_app = typer.Typer(no_args_is_help=True, help="Dataset files: upload, status, errors.")
+files_app = typer.Typer(no_args_is_help=True, help="Dataset files: upload, status, errors, list.")
 FileIdArgument = Annotated[str, typer.Argument(help="The file id the upload answered.")]
+# Reading a file needs either scope (an uploader polls what it sent).
+READ_SCOPE = "files.read (or files.write)"
+STATUSES = ("Pending", "Processing", "Completed", "Failed")
+MAX_PAGE = 1000
 
 
 def show(status: FileStatus, as_json: bool) -> None:
@@ -53,6 +60,39 @@ def describe(error: dict[str, Any]) -> str:
     return f"{where}: {error.get('code')}: {error.get('message')}"
 
 
+def verdict(status: FileStatus) -> int:
+    """The exit code for a file's status: 1 when it Failed."""
+    return FAILED if status.status == "Failed" else OK
+
+
+def explain_upload(path: Path, dataset: str) -> Explain:
+    def explain(exc: LandingzoneClientError) -> str | None:
+        # 422 from POST /analytics/files/upload: the message names datasetType or file.name.
+        if exc.status == 422 and "datasetType" in exc.message:
+            known = exc.message.partition("use one of ")[2].rstrip(".")
+            return f"unknown --dataset '{dataset}': use one of {known or 'the dataset types'}."
+        if exc.status == 422 and "file.name" in exc.message:
+            problem = exc.message.partition(": it ")[2].rstrip(".")
+            return f"the file name {path.name!r} cannot be uploaded: it {problem}; rename it."
+        if exc.code == "AccessDenied" and "expired" in exc.message:
+            return "the upload URL expired before the upload started: run the command again."
+        return None
+
+    return explain
+
+
+def explain_file(file_id: str) -> Explain:
+    def explain(exc: LandingzoneClientError) -> str | None:
+        if isinstance(exc, NotFound):
+            return (
+                f"no file with id '{file_id}' for this client's customer: give an id that "
+                "'landingzone files upload' or 'landingzone files list' printed."
+            )
+        return None
+
+    return explain
+
+
 @files_app.command("upload")
 def upload(
     path: Annotated[Path, typer.Argument(help="The CSV file.")],
@@ -71,15 +111,31 @@ def upload(
 ) -> None:
     """Upload one file of a dataset type and (by default) wait for its verdict.
 
-    Exit code 0 when the file is Completed (or still in progress with --no-wait or
-    after --timeout), 1 when it Failed.
+    The file id is printed on standard error as soon as the server gives it. On a
+    terminal, a progress bar shows the upload, then a spinner the status. Exit
+    code 0 when the file is Completed (or still in progress with --no-wait or
+    after --timeout), 1 when it Failed, 130 on Ctrl-C.
     """
     if not path.is_file():
         raise fail(f"no such file: {path}", USAGE)
-    with connected(url, client_id, client_secret, profile) as client:
-        status = client.files.upload(dataset, path, wait=wait, timeout=timeout)
+    watcher = UploadWatcher(path, quiet=json)
+    explain = explain_upload(path, dataset)
+    try:
+        with connected(
+            url, client_id, client_secret, profile, scope="files.write", explain=explain
+        ) as client:
+            target = client.files.create_upload(dataset, path.name)
+            watcher.created(target.id)
+            with watcher.sending() as progress:
+                status = client.files.send(target, path, progress=progress)
+            if wait and not status.done:
+                with watcher.waiting(status) as on_status:
+                    status = client.files.wait(status.id, timeout, on_status=on_status)
+    except KeyboardInterrupt:
+        watcher.interrupted()
+        raise typer.Exit(INTERRUPTED) from None
     show(status, json)
-    raise typer.Exit(FAILED if status.status == "Failed" else OK)
+    raise typer.Exit(verdict(status))
 
 
 @files_app.command("status")
@@ -91,9 +147,13 @@ def status(
     profile: ProfileOption = "default",
     json: JsonFlag = False,
 ) -> None:
-    """A file's status, statistics and first errors."""
-    with connected(url, client_id, client_secret, profile) as client:
-        show(client.files.status(file_id), json)
+    """A file's status, statistics and first errors. Exit code 1 when it Failed."""
+    with connected(
+        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_file(file_id)
+    ) as client:
+        found = client.files.status(file_id)
+    show(found, json)
+    raise typer.Exit(verdict(found))
 
 
 @files_app.command("errors")
@@ -107,7 +167,9 @@ def errors(
     json: JsonFlag = False,
 ) -> None:
     """Every stored error of a file (JSON with --json, CSV with --csv)."""
-    with connected(url, client_id, client_secret, profile) as client:
+    with connected(
+        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_file(file_id)
+    ) as client:
         if csv:
             typer.echo(client.files.errors_csv(file_id), nl=False)
             return
@@ -117,3 +179,94 @@ def errors(
     else:
         for error in found:
             typer.echo(describe(error))
+
+
+def parse_status(value: str | None) -> str | None:
+    """--status in any letter case, as the server spells it."""
+    if value is None:
+        return None
+    for known in STATUSES:
+        if value.strip().lower() == known.lower():
+            return known
+    raise typer.BadParameter(f"'{value}' is not a status: use one of {', '.join(STATUSES)}.")
+
+
+def explain_list(exc: LandingzoneClientError) -> str | None:
+    if exc.status == 400 and "cursor" in exc.message:
+        return "invalid --cursor: give the cursor a previous 'landingzone files list' printed."
+    return None
+
+
+@files_app.command("list")
+def list_files(
+    status_filter: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only files with this status: Pending, Processing, Completed or Failed.",
+            callback=parse_status,
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Only files of this dataset type.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=MAX_PAGE, help="Files per page (1-1000).")
+    ] = 50,
+    cursor: Annotated[
+        str | None, typer.Option("--cursor", help="The next-page cursor a previous page printed.")
+    ] = None,
+    all_pages: Annotated[
+        bool, typer.Option("--all", help="Every page, not just the first.")
+    ] = False,
+    url: UrlOption = None,
+    client_id: ClientIdOption = None,
+    client_secret: SecretOption = None,
+    profile: ProfileOption = "default",
+    json: JsonFlag = False,
+) -> None:
+    """The customer's files, newest first, a page at a time (--limit, --cursor, --all)."""
+    found: list[FileStatus] = []
+    with connected(
+        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_list
+    ) as client:
+        while True:
+            page = client.files.list_files(
+                status=status_filter, dataset_type=dataset, limit=limit, cursor=cursor
+            )
+            found.extend(page.files)
+            cursor = page.next_cursor
+            if not (all_pages and cursor):
+                break
+    if json:
+        emit_json({"files": [f.document for f in found], "nextCursor": cursor})
+        return
+    for f in found:
+        typer.echo(listing_line(f))
+    if cursor:
+        more = _filters(status_filter, dataset, limit)
+        typer.echo(f"more: landingzone files list --cursor {cursor}{more}")
+    elif not found:
+        typer.echo("no files")
+
+
+def listing_line(f: FileStatus) -> str:
+    """One file per line, the id first (so `cut -d' ' -f1` gives the ids)."""
+    stats = f.statistics
+    counts = ""
+    if f.done:
+        counts = f"  imported {stats.get('rowsImported')}, rejected {stats.get('rowsRejected')}"
+    name = (f.document.get("file") or {}).get("name")
+    when = f.document.get("uploadedAt") or f.document.get("createdAt")
+    return f"{f.id}  {f.status:10}  {f.document.get('datasetType')}  {name}  {when}{counts}"
+
+
+def _filters(status_filter: str | None, dataset: str | None, limit: int) -> str:
+    extra = ""
+    if status_filter:
+        extra += f" --status {status_filter}"
+    if dataset:
+        extra += f" --dataset {dataset}"
+    if limit != 50:
+        extra += f" --limit {limit}"
+    return extra

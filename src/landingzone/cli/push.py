@@ -6,6 +6,7 @@ Exit codes: see ``connect.py``; 1 here means some file failed or was cancelled.
 from __future__ import annotations
 
 import glob
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from landingzone.cli.connect import (
     OK,
     USAGE,
     ClientIdOption,
+    Explain,
     ProfileOption,
     SecretOption,
     UrlOption,
@@ -40,6 +42,8 @@ from landingzone.cli.options import JsonFlag
 from landingzone.cli.output import emit_json
 from landingzone.client import (
     Client,
+    LandingzoneClientError,
+    NotFound,
     PushResult,
 )
 
@@ -146,6 +150,20 @@ def run_push(client: Client, app: str, paths: list[Path], type_: str | None,
     return results, interrupted
 
 
+def explain_push(app: str, type_: str | None) -> Explain:
+    def explain(exc: LandingzoneClientError) -> str | None:
+        if isinstance(exc, NotFound):
+            return (
+                f"--app '{app}' is not an app of this client's customer: check the app id, or "
+                "ask your operator to create it (landingzone admin app create)."
+            )
+        if exc.status == 400 and exc.message.lower().startswith("unknown type"):
+            return f"unknown --type '{type_}'" + exc.message[exc.message.find(":") :]
+        return None
+
+    return explain
+
+
 def push(
     paths: Annotated[list[str], typer.Argument(help="Files, directories or glob patterns.")],
     app: Annotated[str, typer.Option("--app", help="The app (appId) to push to.")],
@@ -161,11 +179,28 @@ def push(
 ) -> None:
     """Upload files to an app with the Push API: batches, parallel streams, retries."""
     files = expand(paths)
-    with connected(url, client_id, client_secret, profile) as client:
+    with connected(
+        url, client_id, client_secret, profile,
+        scope="connector.write", explain=explain_push(app, type_),
+    ) as client:  # fmt: skip
         results, interrupted = run_push(client, app, files, type_, concurrency, json)
     report(results, json, interrupted)
     done = all(r.outcome == "uploaded" for r in results)
     raise typer.Exit(OK if done and not interrupted else FAILED)
+
+
+# The store's answers that mean the file itself changed while it was read and sent.
+CHANGED_WHILE_SENT = re.compile(r"^400 (BadDigest|IncompleteBody): ")
+
+
+def file_problem(error: str) -> str:
+    """A failed file's reason in the uploader's terms (the JSON output keeps the store's)."""
+    if CHANGED_WHILE_SENT.match(error):
+        return (
+            "the file changed while it was being sent (its bytes no longer match what was "
+            f"read first): push it again once it is complete ({error})"
+        )
+    return error
 
 
 def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:
@@ -185,6 +220,8 @@ def report(results: list[PushResult], as_json: bool, interrupted: bool) -> None:
         return
     for r in results:
         detail = f"{r.size} bytes, sha256 {r.sha256}" if r.outcome == "uploaded" else r.error or ""
+        if r.outcome == "failed" and r.error:
+            detail = file_problem(r.error)
         typer.echo(f"{r.outcome:9} {r.name}  {detail}".rstrip())
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
     typer.echo(f"{summary or 'nothing to push'}", err=False, file=sys.stdout)

@@ -23,7 +23,7 @@ from landingzone.client.errors import (
     RetriesExhausted,
     ServerUnreachable,
 )
-from landingzone.client.files import FilesApi, FileStatus
+from landingzone.client.files import FilesApi, FilesPage, FileStatus, UploadTarget
 from landingzone.client.http import RetryPolicy, Session
 from landingzone.client.push import Progress, Pusher, PushResult
 from landingzone.client.uploadapi import Submission, UploadApi
@@ -33,6 +33,7 @@ __all__ = [
     "Client",
     "FileStatus",
     "FilesApi",
+    "FilesPage",
     "LandingzoneClientError",
     "NotFound",
     "PermissionDenied",
@@ -43,6 +44,7 @@ __all__ = [
     "ServerUnreachable",
     "Submission",
     "UploadApi",
+    "UploadTarget",
 ]
 
 

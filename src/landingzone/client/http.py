@@ -41,6 +41,8 @@ RENEW_BEFORE_SECONDS = 60.0
 RETRY_AFTER_CAP = 60.0
 _S3_CODE = re.compile(rb"<Code>([^<]{1,64})</Code>")
 _S3_MESSAGE = re.compile(rb"<Message>([^<]{0,1024})</Message>")
+# RFC 6750 §3 challenge parameters: error="insufficient_scope", scope="files.write".
+_CHALLENGE = re.compile(r'\b(error|scope)="([^"]{0,256})"')
 
 
 class Retryable(Exception):
@@ -99,7 +101,10 @@ def describe(response: httpx.Response) -> LandingzoneClientError:
         if isinstance(document, dict):
             message = str(document.get("message") or document.get("error_description") or message)
             code = str(document.get("error") or document.get("code") or response.status_code)
-    return error_for(response.status_code, code, message)
+    # A bearer challenge names the problem more precisely than the JSON body's "code".
+    challenge = dict(_CHALLENGE.findall(response.headers.get("www-authenticate", "")))
+    code = challenge.get("error", code)
+    return error_for(response.status_code, code, message, challenge.get("scope"))
 
 
 def retry_after(response: httpx.Response) -> float | None:

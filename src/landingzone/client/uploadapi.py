@@ -47,7 +47,7 @@ class UploadApi:
     def _key(self) -> str:
         if not self._api_key:
             raise LandingzoneClientError(
-                "the Upload API needs the client's API key: pass api_key= (or set LZ_API_KEY)"
+                "the Upload API needs the client's API key: pass api_key= to Client"
             )
         return self._api_key
 
