@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from landingzone.errors import StorageFull
 from landingzone.storage.base import UploadInFlight
-from landingzone.storage.durable import fsync_dir
+from landingzone.storage.durable import fsync_dir, make_dirs_durable
 
 _STORAGE_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -101,7 +101,7 @@ class LocalStagedUpload:
         target = self._store.path_for(storage_id)
         try:
             os.fsync(self._fd)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs_durable(target.parent, self._store.objects_dir)
             os.rename(self._path, target)
             fsync_dir(target.parent)
             fsync_dir(self._path.parent)
