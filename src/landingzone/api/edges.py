@@ -24,8 +24,16 @@ from dataclasses import dataclass
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from landingzone.api.errors import NO_STORE, TOKEN_PATHS, RequestAnswered, error_body
+from landingzone.api.errors import (
+    DATABASE_RETRY_AFTER,
+    DATABASE_UNAVAILABLE,
+    NO_STORE,
+    TOKEN_PATHS,
+    RequestAnswered,
+    error_body,
+)
 from landingzone.api.objects import xml_error
+from landingzone.db.engine import database_unavailable
 from landingzone.errors import ApiError, MissingToken
 
 log = logging.getLogger(__name__)
@@ -124,6 +132,13 @@ class _Exchange:
             return
         except ApiError as exc:
             await self._answer_json(exc.status, exc.message, exc.headers)
+            return
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("database unavailable checking a bearer token: %s", type(exc).__name__)
+            retry = {"retry-after": str(DATABASE_RETRY_AFTER)}
+            await self._answer_json(503, DATABASE_UNAVAILABLE, retry)
             return
         with contextlib.suppress(RequestAnswered):
             await self.guard.app(self.scope, self.receive, self.send)

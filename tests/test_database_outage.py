@@ -1,0 +1,94 @@
+"""The metadata database goes away and comes back (issue 12 point 3).
+
+A real PostgreSQL database is made unreachable without touching the shared
+server: new connections to it are refused (``ALLOW_CONNECTIONS false``) and
+its backends terminated (``pg_terminate_backend``), as when PostgreSQL
+restarts. Every answer meanwhile is 503 with Retry-After (S3 ``SlowDown`` on
+the object endpoint), never 500, and service resumes by itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import PG_ADMIN_DSN, Harness, basic, build_harness, make_settings
+from tests.test_objects import BASE, object_count, s3_code, signed_url
+
+
+@pytest.fixture
+def pg_harness(tmp_path: Path, database_url: str) -> Iterator[Harness]:
+    yield from build_harness(make_settings(tmp_path / "data", database_url))
+
+
+# Only the PostgreSQL case of conftest's database fixture (its own database, dropped after).
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+def set_outage(database_url: str, down: bool) -> None:
+    name = make_url(database_url).database
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"false" if down else "true"}')
+        if down:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
+
+
+def test_postgresql_outage_is_503_and_service_resumes(
+    pg_harness: Harness, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    creds = pg_harness.tenant("acme")
+    headers = pg_harness.auth(creds)
+    url = signed_url(pg_harness, "during.csv", headers)
+    set_outage(database_url, down=True)
+    try:
+        with caplog.at_level(logging.INFO):
+            listing = pg_harness.http.get(f"{BASE}/upload?filenames=x.csv", headers=headers)
+            token = pg_harness.http.post(
+                "/oauth2/token",
+                data={"grant_type": "client_credentials"},
+                headers={"Authorization": basic(creds)},
+            )
+            put = pg_harness.http.put(url, content=b"bytes")
+            # The body guard checks the token before the body: the same answer.
+            data = pg_harness.http.post("/UploadData", content=b"{}", headers=headers)
+    finally:
+        set_outage(database_url, down=False)
+
+    assert listing.status_code == 503, listing.text
+    assert int(listing.headers["retry-after"]) > 0
+    assert listing.json()["success"] is False
+    assert token.status_code == 503
+    assert token.json()["error"] == "temporarily_unavailable"
+    assert token.headers["cache-control"] == "no-store"
+    assert put.status_code == 503
+    assert s3_code(put.text) == "SlowDown"
+    assert int(put.headers["retry-after"]) > 0
+    assert data.status_code == 503
+    assert int(data.headers["retry-after"]) > 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not [r for r in caplog.records if r.exc_info]
+
+    # Back without a restart: the same app, the same URL.
+    assert pg_harness.http.get(f"{BASE}/upload?filenames=x.csv", headers=headers).status_code == 200
+    assert pg_harness.http.put(url, content=b"bytes").status_code == 200
+    assert object_count(pg_harness) == 1
+
+
+def test_terminated_connections_are_replaced_without_an_error(
+    pg_harness: Harness, database_url: str
+) -> None:
+    headers = pg_harness.auth(pg_harness.tenant("acme"))
+    assert pg_harness.http.get(f"{BASE}/files", headers=headers).status_code == 200
+    set_outage(database_url, down=True)
+    set_outage(database_url, down=False)  # a restart: every pooled connection is dead
+    for _ in range(3):
+        assert pg_harness.http.get(f"{BASE}/files", headers=headers).status_code == 200
