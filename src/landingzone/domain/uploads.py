@@ -67,7 +67,7 @@ class Replay:
 class _Discard:
     """A sink that only lets ``ingest`` hash a replayed body."""
 
-    def write(self, block: bytes) -> None:
+    def write(self, block: bytes | memoryview) -> None:
         pass
 
     def commit(self) -> str:

@@ -60,7 +60,7 @@ def _raise_if_full(exc: OSError) -> None:
         raise StorageFull("no space left on the object store") from exc
 
 
-def _write_all(fd: int, block: bytes) -> None:
+def _write_all(fd: int, block: bytes | memoryview) -> None:
     view = memoryview(block)
     while view:
         written = os.write(fd, view)
@@ -83,7 +83,7 @@ class LocalStagedUpload:
         self._fd: int | None = fd
         self._unflushed = 0
 
-    def write(self, block: bytes) -> None:
+    def write(self, block: bytes | memoryview) -> None:
         assert self._fd is not None, "write after commit or abort"
         try:
             _write_all(self._fd, block)
