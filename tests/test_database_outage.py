@@ -10,11 +10,13 @@ the object endpoint), never 500, and service resumes by itself.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PG_ADMIN_DSN, Harness, basic, build_harness, make_settings
@@ -27,7 +29,7 @@ def pg_harness(tmp_path: Path, database_url: str) -> Iterator[Harness]:
 
 
 # Only the PostgreSQL case of conftest's database fixture (its own database, dropped after).
-pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+postgresql_only = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
 def set_outage(database_url: str, down: bool) -> None:
@@ -42,6 +44,7 @@ def set_outage(database_url: str, down: bool) -> None:
             )
 
 
+@postgresql_only
 def test_postgresql_outage_is_503_and_service_resumes(
     pg_harness: Harness, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -83,6 +86,7 @@ def test_postgresql_outage_is_503_and_service_resumes(
     assert object_count(pg_harness) == 1
 
 
+@postgresql_only
 def test_terminated_connections_are_replaced_without_an_error(
     pg_harness: Harness, database_url: str
 ) -> None:
@@ -92,3 +96,40 @@ def test_terminated_connections_are_replaced_without_an_error(
     set_outage(database_url, down=False)  # a restart: every pooled connection is dead
     for _ in range(3):
         assert pg_harness.http.get(f"{BASE}/files", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_locked_is_503_and_service_resumes(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds SQLite's write lock: "database is locked" is a 503, not a 500.
+
+    The app waits ``busy_timeout`` (30 s) for the lock before giving up; the
+    test sets it to 0 on the app's connections so the real error comes at once.
+    """
+    for harness in build_harness(make_settings(tmp_path / "data", database_url)):
+        engine = harness.services.engine
+        headers = harness.auth(harness.tenant("acme"))
+        url = signed_url(harness, "f.csv", headers)
+
+        def impatient(dbapi_connection: object, _record: object) -> None:
+            dbapi_connection.execute("PRAGMA busy_timeout = 0")  # type: ignore[attr-defined]
+
+        event.listen(engine, "connect", impatient)
+        engine.dispose()
+        other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the write lock, as another writer holds it
+            with caplog.at_level(logging.INFO):
+                put = harness.http.put(url, content=b"bytes")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+            event.remove(engine, "connect", impatient)
+            engine.dispose()
+        assert put.status_code == 503, put.text
+        assert s3_code(put.text) == "SlowDown"
+        assert int(put.headers["retry-after"]) > 0
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert harness.http.put(url, content=b"bytes").status_code == 200
+        assert object_count(harness) == 1
