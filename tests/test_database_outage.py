@@ -133,3 +133,42 @@ def test_sqlite_locked_is_503_and_service_resumes(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert harness.http.put(url, content=b"bytes").status_code == 200
         assert object_count(harness) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_sqlite_full_is_503_and_the_url_works_once_there_is_room(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's real "database or disk is full", capped by ``PRAGMA max_page_count``."""
+    for harness in build_harness(make_settings(tmp_path / "data", database_url)):
+        engine = harness.services.engine
+        headers = harness.auth(harness.tenant("acme"))
+
+        def no_new_pages(dbapi_connection: object, _record: object) -> None:
+            connection: sqlite3.Connection = dbapi_connection  # type: ignore[assignment]
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        event.listen(engine, "connect", no_new_pages)
+        engine.dispose()
+        full_url = None
+        try:
+            with caplog.at_level(logging.INFO):
+                # Rows fill the free space of the existing pages, then a page is needed.
+                for i in range(300):
+                    url = signed_url(harness, f"file-{i:03d}-{'n' * 120}.csv", headers)
+                    answer = harness.http.put(url, content=b"bytes")
+                    if answer.status_code != 200:
+                        full_url = url
+                        break
+        finally:
+            event.remove(engine, "connect", no_new_pages)
+            engine.dispose()
+        assert full_url is not None, "the database never filled up"
+        assert answer.status_code == 503, answer.text
+        assert s3_code(answer.text) == "SlowDown"
+        assert int(answer.headers["retry-after"]) > 0
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        stored_before = object_count(harness)
+        assert harness.http.put(full_url, content=b"bytes").status_code == 200
+        assert object_count(harness) == stored_before + 1
