@@ -12,8 +12,10 @@ from tests.conftest import Harness, build_harness, make_settings
 UPLOAD = "/services/push/v1/customer/apps/myAppId/upload"
 
 
-def assert_error_shape(response_json: dict[str, object], status: int) -> None:
-    assert set(response_json) == {"code", "message", "success"}
+def assert_error_shape(response_json: dict[str, object], status: int, oauth: bool = False) -> None:
+    # The token endpoint adds RFC 6749's two fields to every error, its 405 included.
+    extra = {"error", "error_description"} if oauth else set()
+    assert set(response_json) == {"code", "message", "success"} | extra
     assert response_json["code"] == str(status)
     assert response_json["success"] is False
     assert isinstance(response_json["message"], str) and response_json["message"]
@@ -37,7 +39,7 @@ def test_error_bodies_have_exactly_the_common_fields(
     response = sqlite_harness.http.request(method, path, headers=headers)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/json"
-    assert_error_shape(response.json(), status)
+    assert_error_shape(response.json(), status, oauth=path == "/oauth2/token")
     assert "detail" not in response.json()
 
 

@@ -272,3 +272,77 @@ def test_token_endpoint_rate_limit_is_per_address_and_client_and_not_cached(
             "/oauth2/token", data=data, headers={"Authorization": basic(other)}
         )
         assert response.status_code == 200
+
+
+def test_uri_form_scope_is_answered_in_the_form_it_was_asked(harness: Harness) -> None:
+    """requests-oauthlib compares the answered scope with the asked one, string for string."""
+    creds = harness.tenant("acme")
+    asked = "https://api.productiv.com/connector.write files.read"
+    response = harness.http.post(
+        "/oauth2/token",
+        data={"grant_type": "client_credentials", "scope": asked},
+        headers={"Authorization": basic(creds)},
+    )
+    assert response.status_code == 200
+    assert response.json()["scope"] == asked
+
+
+def test_seed_004_literal_content_type_is_accepted(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    response = harness.http.post(
+        "/oauth2/token",
+        content=b"grant_type=client_credentials",
+        headers={"Authorization": basic(creds), "content-type": "x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "Bearer"
+
+
+def assert_oauth_error(response: object, status: int, error: str) -> None:
+    import httpx
+
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] == error
+    assert body["error_description"] == body["message"]
+    assert body["code"] == str(status)
+    assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"grant_type=client_credentials&scope=%ff%fe",  # not UTF-8 once unescaped
+        "grant_type=client_credentials&scope=é".encode(),  # raw non-ASCII byte
+        b"&".join(b"f%d=1" % i for i in range(500)),  # far more fields than a token request
+    ],
+)
+def test_form_parser_errors_are_rfc6749_invalid_request(harness: Harness, body: bytes) -> None:
+    creds = harness.tenant("acme")
+    response = harness.http.post(
+        "/oauth2/token",
+        content=body,
+        headers={
+            "Authorization": basic(creds),
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert_oauth_error(response, 400, "invalid_request")
+
+
+def test_every_token_endpoint_error_has_the_rfc6749_shape(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    assert_oauth_error(harness.http.get("/oauth2/token"), 405, "invalid_request")
+    too_big = harness.http.post(
+        "/oauth2/token",
+        content=b"grant_type=client_credentials&x=" + b"a" * (2 * 1024 * 1024),
+        headers={"Authorization": basic(creds), "content-type": "x-www-form-urlencoded"},
+    )
+    assert_oauth_error(too_big, 413, "invalid_request")
+    bad_length = harness.http.post(
+        "/oauth2/token",
+        content=b"grant_type=client_credentials",
+        headers={"content-length": "12abc", "content-type": "x-www-form-urlencoded"},
+    )
+    assert_oauth_error(bad_length, 400, "invalid_request")

@@ -73,3 +73,62 @@ def test_unreachable_redis_fails_open() -> None:
     limiter = RateLimiter("redis://127.0.0.1:1/0", 1, 1)
     for _ in range(3):
         limiter.check("client:a")  # logged, not raised
+
+
+class Clock:
+    """A settable ``time.time`` for the limiter: windows checked at exact instants."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def allowed(limiter: RateLimiter, key: str, count: int) -> int:
+    passed = 0
+    for _ in range(count):
+        try:
+            limiter.check(key)
+        except TooManyRequests:
+            continue
+        passed += 1
+    return passed
+
+
+def test_burst_holds_over_any_one_second(limiter_factory, monkeypatch) -> None:
+    """40 per second means 40 in every second, across a window boundary too.
+
+    The sliding-window counter let 40 through at the end of one second and ~39
+    more in the next: 79 within one second.
+    """
+    import time
+
+    clock = Clock(1_000_000.9)
+    monkeypatch.setattr(time, "time", clock)
+    limiter = limiter_factory(1000, 40)
+    assert allowed(limiter, "client:a", 60) == 40
+    passed_next = 0
+    for step in range(1, 10):  # 1_000_001.0 .. 1_000_001.8: less than a second later
+        clock.now = 1_000_000.9 + step * 0.1
+        passed_next += allowed(limiter, "client:a", 10)
+    assert passed_next == 0
+    clock.now = 1_000_002.0  # more than a second after the burst
+    assert allowed(limiter, "client:a", 60) == 40
+
+
+def test_sustained_rate_holds_over_any_ten_seconds(limiter_factory, monkeypatch) -> None:
+    """20 per second sustained means at most 200 in every ten seconds (254 were let through)."""
+    import time
+
+    clock = Clock(2_000_000.0)
+    monkeypatch.setattr(time, "time", clock)
+    limiter = limiter_factory(20, 40)
+    passed = []
+    for tenth in range(100):  # 10 s in steps of 0.1 s, 10 attempts per step
+        clock.now = 2_000_000.0 + tenth * 0.1 + 0.05
+        passed.append((clock.now, allowed(limiter, "client:a", 10)))
+    for start in range(len(passed)):
+        window = [n for t, n in passed if passed[start][0] <= t < passed[start][0] + 10]
+        assert sum(window) <= 200
+    assert sum(n for _, n in passed) == 200

@@ -295,6 +295,8 @@ class Services:
             upload_api=UploadApiService(
                 self.tenants, self.submissions, self.store, self.keys.pepper
             ),
+            body_idle_timeout=settings.body_idle_timeout,
+            max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
             readiness_checks={"database": self.ping_database, "storage": self.store.ping},
         )

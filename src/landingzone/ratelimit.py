@@ -2,6 +2,13 @@
 
 Two windows express "N per second with a burst": at most ``burst`` requests in
 any one second, and on average ``rate`` per second over ten seconds.
+
+Both are moving windows, which keep each request's time and so hold the limit
+over *every* interval of the window's length. The sliding-window counter used
+before only estimates the previous window's share: measured, it let 68
+requests through in one second against a burst of 40, and 254 in ten seconds
+against 200. A moving window stores at most ``burst`` + 10 x ``rate`` times
+per client, a few kilobytes.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ import time
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import storage_from_string
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 from landingzone.errors import TooManyRequests
 
@@ -30,7 +37,7 @@ class RateLimiter:
         if storage_uri.startswith(("redis://", "rediss://", "redis+")):
             options = {"key_prefix": key_prefix, "wrap_exceptions": True}
         self._storage = storage_from_string(storage_uri, **options)
-        self._limiter = SlidingWindowCounterRateLimiter(self._storage)
+        self._limiter = MovingWindowRateLimiter(self._storage)
         self._last_outage_log = -OUTAGE_LOG_INTERVAL
         self._items: list[RateLimitItem] = [
             RateLimitItemPerSecond(burst, 1),

@@ -77,6 +77,17 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest UploadData JSON body, bytes (larger is 413 before it is read).",
     )
+    body_idle_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request body may stall between bytes before it is answered "
+        "(400 RequestTimeout / 408) and the connection closed.",
+    )
+    max_json_body: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest body of the token and Files API routes, bytes (413 beyond).",
+    )
     rate_limit: float = Field(
         default=20.0, gt=0, description="Sustained API requests per second per client."
     )

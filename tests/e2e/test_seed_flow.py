@@ -58,8 +58,12 @@ def test_seed_flow_token_urls_put_with_curl(server: ServerProcess, tmp_path: Pat
     assert rows[0][1] == hashlib.sha256(b"Hello world").hexdigest()
     assert rows[1][3] == big.read_bytes()
     assert rows[1][1] == hashlib.sha256(big.read_bytes()).hexdigest()
+    # The same bytes again are an idempotent replay (S3's answer); other bytes are refused.
     again = curl("-X", "PUT", "-d", "Hello world", urls["foo.json"])
-    assert again.stdout == "403"
+    assert again.stdout == "200"
+    other = curl("-X", "PUT", "-d", "Goodbye world", urls["foo.json"])
+    assert other.stdout == "403"
+    assert len(stored(server)) == 2
 
 
 def test_seed_002_contract_pdfs_with_curl_are_stored(server: ServerProcess) -> None:

@@ -6,8 +6,9 @@ from fastapi import FastAPI
 
 from landingzone import __version__
 from landingzone.api import analytics, files, health, oauth, push, uploadapi
-from landingzone.api.asgi import LandingzoneApp
+from landingzone.api.asgi import LandingzoneApp, bearer_checker
 from landingzone.api.context import ApiContext
+from landingzone.api.edges import BodyLimits
 from landingzone.api.errors import install_error_handlers
 from landingzone.api.objects import ObjectEndpoint
 
@@ -30,4 +31,10 @@ def create_api(ctx: ApiContext) -> FastAPI:
 
 
 def create_asgi_app(ctx: ApiContext) -> LandingzoneApp:
-    return LandingzoneApp(create_api(ctx), ObjectEndpoint(ctx.uploads))
+    limits = BodyLimits(
+        idle_timeout=ctx.body_idle_timeout,
+        json_max_body=ctx.max_json_body,
+        upload_api_max_body=ctx.upload_api_max_body,
+        object_max_body=ctx.uploads.max_size,
+    )
+    return LandingzoneApp(create_api(ctx), ObjectEndpoint(ctx.uploads), limits, bearer_checker(ctx))

@@ -6,27 +6,59 @@ byte-heavy path); everything else goes to the FastAPI app.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
+from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from landingzone.api.context import ApiContext
+from landingzone.api.deps import parse_bearer
+from landingzone.api.edges import Authenticator, BodyGuard, BodyLimits
+from landingzone.auth.scopes import ALL_SCOPES
 from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
+from landingzone.errors import InsufficientScope
 from landingzone.logs import redact_query
 
 access_log = logging.getLogger("landingzone.access")
 
 
+def is_object_path(path: str) -> bool:
+    return path.startswith(OBJECT_ROUTE_PREFIX)
+
+
+def bearer_checker(ctx: ApiContext) -> Authenticator:
+    """Checks a bearer token before a route reads its body; the route checks the scope."""
+
+    async def check(header: str) -> None:
+        token = parse_bearer(header)
+
+        def verify() -> None:
+            # A valid token without the route's scope gets the route's own 403.
+            with contextlib.suppress(InsufficientScope):
+                ctx.access.authenticate(token, ALL_SCOPES)
+
+        await to_thread.run_sync(verify)
+
+    return check
+
+
 class LandingzoneApp:
-    def __init__(self, api: ASGIApp, objects: ASGIApp) -> None:
+    def __init__(
+        self, api: ASGIApp, objects: ASGIApp, limits: BodyLimits, authenticate: Authenticator
+    ) -> None:
         self.api = api
         self.objects = objects
+        # Both faces read their bodies only through the guard (api/edges.py).
+        self._guarded_api = BodyGuard(api, limits, authenticate, is_object_path)
+        self._guarded_objects = BodyGuard(objects, limits, authenticate, is_object_path)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.api(scope, receive, send)
+            await self.api(scope, receive, send)  # lifespan
             return
-        target = self.objects if scope["path"].startswith(OBJECT_ROUTE_PREFIX) else self.api
+        target = self._guarded_objects if is_object_path(scope["path"]) else self._guarded_api
         started = time.perf_counter()
         status = 0
 

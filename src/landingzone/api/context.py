@@ -28,6 +28,10 @@ class ApiContext:
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]
+    # Seconds a request body may stall between chunks before it is answered and closed.
+    body_idle_timeout: float = 30.0
+    # Largest body of the other JSON and form routes (token, Files API upload).
+    max_json_body: int = 1024 * 1024
 
 
 def context(connection: HTTPConnection) -> ApiContext:

@@ -10,7 +10,10 @@ from landingzone.errors import InvalidToken, MissingToken
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization")
+    return parse_bearer(request.headers.get("authorization"))
+
+
+def parse_bearer(header: str | None) -> str:
     if not header:
         raise MissingToken()
     scheme, _, token = header.partition(" ")

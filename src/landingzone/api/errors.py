@@ -13,9 +13,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
+from landingzone.db.engine import database_unavailable
 from landingzone.errors import ApiError, OAuthError
 
 log = logging.getLogger(__name__)
@@ -26,6 +30,24 @@ STATUS_MESSAGES = {
     404: "Not found: no such endpoint. See docs/api.md for the routes landingzone serves.",
     413: "Request body too large.",
 }
+TOKEN_PATHS = frozenset({"/oauth2/token", "/connect/token"})
+# Every answer of the token endpoint carries RFC 6749 §5.2's error code.
+OAUTH_ERROR_CODES = {
+    400: "invalid_request",
+    401: "invalid_client",
+    429: "temporarily_unavailable",
+    500: "server_error",
+    503: "temporarily_unavailable",
+}
+# Seconds a client should wait before retrying after the database failed.
+DATABASE_RETRY_AFTER = 5
+DATABASE_UNAVAILABLE = (
+    "The metadata database is unavailable; nothing was changed. Retry in a few seconds."
+)
+
+
+class RequestAnswered(Exception):
+    """Raised from ``receive`` once the body guard (api/edges.py) has answered: stop quietly."""
 
 
 def error_body(status: int, message: str, **extra: Any) -> dict[str, Any]:
@@ -38,15 +60,33 @@ def error_response(
     return JSONResponse(error_body(status, message, **extra), status_code=status, headers=headers)
 
 
-def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+def answer(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The error response, in RFC 6749's shape (and never cached) on the token endpoint."""
+    if request.url.path not in TOKEN_PATHS:
+        return error_response(status, message, headers)
+    error = OAUTH_ERROR_CODES.get(status, "invalid_request" if status < 500 else "server_error")
+    return error_response(
+        status,
+        message,
+        {**(headers or {}), **NO_STORE},
+        error=error,
+        error_description=message,
+    )
+
+
+def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    extra: dict[str, Any] = {}
     if isinstance(exc, OAuthError):
-        extra = {"error": exc.error, "error_description": exc.message}
-    headers = dict(exc.headers)
-    if isinstance(exc, OAuthError):
-        headers.update(NO_STORE)
-    return error_response(exc.status, exc.message, headers, **extra)
+        return error_response(
+            exc.status,
+            exc.message,
+            {**exc.headers, **NO_STORE},
+            error=exc.error,
+            error_description=exc.message,
+        )
+    return answer(request, exc.status, exc.message, dict(exc.headers))
 
 
 def describe_validation(errors: Sequence[Any]) -> str:
@@ -58,12 +98,12 @@ def describe_validation(errors: Sequence[Any]) -> str:
     return "; ".join(parts)
 
 
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     in_body = any(e.get("loc", ("",))[0] == "body" for e in errors)
     status = 422 if in_body else 400
-    return error_response(status, f"Invalid request: {describe_validation(errors)}.")
+    return answer(request, status, f"Invalid request: {describe_validation(errors)}.")
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -76,16 +116,57 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
             message += f" Use {allow}."
     else:
         message = STATUS_MESSAGES.get(status) or str(exc.detail)
-    return error_response(status, message, dict(exc.headers or {}))
+    return answer(request, status, message, dict(exc.headers or {}))
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        return _unexpected(request, exc)
+    # One line, no traceback: the operator needs to know the database is away, not where.
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, _first_line(exc)
+    )
+    return answer(request, 503, DATABASE_UNAVAILABLE, {"Retry-After": str(DATABASE_RETRY_AFTER)})
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _client_gone(request: Request, _exc: Exception) -> Response:
+    log.info(
+        "%s %s: the client disconnected before sending the whole body",
+        request.method,
+        request.url.path,
+    )
+    return answer(request, 400, "The request body ended early: the client disconnected.")
+
+
+def _too_deep(request: Request, _exc: Exception) -> JSONResponse:
+    log.info("%s %s: body nested too deeply to parse", request.method, request.url.path)
+    return answer(
+        request, 400, "The JSON body is nested too deeply: flatten it (at most a few levels)."
+    )
+
+
+def _already_answered(_request: Request, _exc: Exception) -> Response:
+    # The body guard (api/edges.py) has sent the answer; this one is dropped.
+    return Response(status_code=500)
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "Internal server error; it has been logged. Retry later.")
+    return answer(request, 500, "Internal server error; it has been logged. Retry later.")
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeout, _database_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
+    app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(RequestAnswered, _already_answered)
     app.add_exception_handler(Exception, _unexpected)

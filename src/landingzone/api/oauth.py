@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -17,6 +17,10 @@ from landingzone.errors import OAuthError, TooManyRequests
 
 router = APIRouter(tags=["oauth"])
 FORM = "application/x-www-form-urlencoded"
+# Seed 004's own example sends the media type without its "application/" part.
+FORM_TYPES = frozenset({FORM, "x-www-form-urlencoded"})
+# A token request has five parameters at most; more is not a token request.
+MAX_FIELDS = 20
 
 
 def invalid_request(description: str) -> OAuthError:
@@ -42,11 +46,13 @@ def basic_credentials(header: str) -> tuple[str, str]:
 async def token(request: Request) -> JSONResponse:
     ctx = context(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM:
+    if content_type not in FORM_TYPES:
         raise invalid_request(f"Send the token request as {FORM}.")
-    form = await request.form()
-    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    if len(form.multi_items()) != len(fields) or len(set(form.keys())) != len(form.multi_items()):
+    # Parsed here rather than by request.form(): its errors are not RFC 6749's, and it
+    # ignores the seed's "x-www-form-urlencoded". The body guard has bounded the size.
+    pairs = parse_form(await request.body())
+    fields = dict(pairs)
+    if len(fields) != len(pairs):
         raise invalid_request("Each token request parameter may appear only once.")
 
     header = request.headers.get("authorization", "")
@@ -92,7 +98,40 @@ async def token(request: Request) -> JSONResponse:
             "access_token": grant.access_token,
             "token_type": "Bearer",
             "expires_in": grant.expires_in,
-            "scope": " ".join(grant.scopes),
+            "scope": scope_as_asked(fields.get("scope"), grant.scopes),
         },
         headers=NO_STORE,
     )
+
+
+def parse_form(body: bytes) -> list[tuple[str, str]]:
+    try:
+        return parse_qsl(
+            body.decode("ascii"),
+            keep_blank_values=True,
+            strict_parsing=False,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise invalid_request(
+            f"The body is not a valid {FORM} form (ASCII, UTF-8 percent-escapes, at most "
+            f"{MAX_FIELDS} parameters)."
+        ) from None
+
+
+def scope_as_asked(asked: str | None, granted: list[str]) -> str:
+    """The granted scopes in the words of the request (RFC 6749 §5.1).
+
+    A client that asked for ``https://api.productiv.com/connector.write`` gets
+    that string back, not ``connector.write``: requests-oauthlib compares the
+    two and warns or raises when they differ. A grant made without a scope
+    parameter lists the client's scopes by name.
+    """
+    if not asked or not asked.strip():
+        return " ".join(granted)
+    words = list(dict.fromkeys(asked.split()))
+    # issue_token grants exactly what was asked or refuses; mixed spellings of one
+    # scope are the only way the counts differ, and then names are unambiguous.
+    return " ".join(words) if len(words) == len(granted) else " ".join(granted)

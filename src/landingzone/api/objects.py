@@ -16,7 +16,9 @@ from xml.sax.saxutils import escape
 from anyio import to_thread
 from starlette.types import Receive, Scope, Send
 
+from landingzone.api.errors import DATABASE_RETRY_AFTER, RequestAnswered
 from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
+from landingzone.db.engine import database_unavailable
 from landingzone.domain.uploads import INCOMPLETE_BODY, UploadService, parse_content_md5
 from landingzone.errors import S3Error
 
@@ -69,6 +71,8 @@ class ObjectEndpoint:
                 headers["allow"] = "PUT"
             await _send(send, exc.status, headers, xml_error(exc.code, exc.message, request_id))
             return
+        except RequestAnswered:
+            raise  # the body guard answered (timeout); the staged bytes are already dropped
         except BodyInterrupted:
             log.info("upload interrupted by the client; nothing stored (request %s)", request_id)
             # A client that only half-closed still reads the answer.
@@ -79,7 +83,29 @@ class ObjectEndpoint:
                 xml_error("IncompleteBody", INCOMPLETE_BODY, request_id),
             )
             return
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning(
+                    "database unavailable during a PUT (request %s): %s",
+                    request_id,
+                    str(exc).strip().splitlines()[0] if str(exc).strip() else exc,
+                )
+                await _send(
+                    send,
+                    503,
+                    {
+                        "content-type": "application/xml",
+                        "x-lz-request-id": request_id,
+                        "retry-after": str(DATABASE_RETRY_AFTER),
+                    },
+                    xml_error(
+                        "SlowDown",
+                        "Please reduce your request rate: the metadata "
+                        "database is unavailable; nothing was stored. Retry.",
+                        request_id,
+                    ),
+                )
+                return
             log.exception("unhandled error in the object endpoint (request %s)", request_id)
             await _send(
                 send,

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 def normalize_url(url: str) -> str:
@@ -15,6 +17,20 @@ def normalize_url(url: str) -> str:
     if parsed.drivername in {"postgresql", "postgres"}:
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is away for now (retry later), not a bug.
+
+    SQLite's "database is locked" and "database or disk is full", and PostgreSQL
+    restarting, refusing connections or terminating ours are all
+    ``OperationalError``; a connection that died under us is ``InterfaceError``
+    or flagged invalidated; a full pool is a pool timeout. The engine's
+    ``pool_pre_ping`` replaces dead connections, so service resumes by itself.
+    """
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def make_engine(url: str) -> Engine:

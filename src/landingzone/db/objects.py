@@ -77,6 +77,12 @@ class ObjectRepository:
                 conn.execute(select(exists().where(objects.c.upload_id == upload_id))).scalar()
             )
 
+    def by_upload_id(self, upload_id: str) -> StoredObject | None:
+        """The object an upload URL recorded, if it was used."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(objects).where(objects.c.upload_id == upload_id)).first()
+        return _stored(row) if row else None
+
     def record(
         self, new: NewObject, also: Callable[[Connection, StoredObject], None] | None = None
     ) -> StoredObject:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from anyio import to_thread
 
@@ -51,6 +52,31 @@ def parse_content_md5(header: str | None) -> bytes | None:
     return digest
 
 
+@dataclass(frozen=True)
+class Replay:
+    """A PUT on a URL whose upload is already recorded: the same bytes again answer 200.
+
+    S3 answers a repeated PUT 200; a client whose first 200 was lost on the way
+    retries the same URL and must learn that its bytes are stored, not get a 403
+    that makes it upload a second version.
+    """
+
+    stored: StoredObject
+
+
+class _Discard:
+    """A sink that only lets ``ingest`` hash a replayed body."""
+
+    def write(self, block: bytes | memoryview) -> None:
+        pass
+
+    def commit(self) -> str:
+        raise NotImplementedError("a replayed body is never stored")
+
+    def abort(self) -> None:
+        pass
+
+
 class UploadService:
     def __init__(
         self,
@@ -65,7 +91,9 @@ class UploadService:
         self._signer = signer
         self.max_size = max_size
 
-    def authorize(self, method: str, key: str, query: list[tuple[str, str]]) -> UploadTarget:
+    def authorize(
+        self, method: str, key: str, query: list[tuple[str, str]]
+    ) -> UploadTarget | Replay:
         """Check the signature and expiry of a request on ``key``; return what it may write."""
         params = dict(query)
         wanted = (UPLOAD_PARAM, EXPIRES_PARAM, SIGNATURE_PARAM)
@@ -89,6 +117,9 @@ class UploadService:
                 "This server now stores uploads in S3 and no longer accepts them on its own "
                 "URLs: ask for a new upload URL."
             )
+        recorded = self._catalog.by_upload_id(upload_id)
+        if recorded is not None and recorded.object_key == key:
+            return Replay(recorded)
         return self._targets.resolve(key, upload_id)
 
     def check_declared_length(self, content_length: int | None) -> None:
@@ -97,12 +128,14 @@ class UploadService:
 
     async def receive(
         self,
-        target: UploadTarget,
+        target: UploadTarget | Replay,
         chunks: AsyncIterator[bytes],
         content_length: int | None,
         content_md5: bytes | None,
     ) -> StoredObject:
         self.check_declared_length(content_length)
+        if isinstance(target, Replay):
+            return await replay(target.stored, chunks, content_length)
         assert self._store is not None, "authorize refuses uploads without a staging store"
         if await to_thread.run_sync(self._catalog.upload_used, target.upload_id):
             raise access_denied(ALREADY_USED)
@@ -142,12 +175,35 @@ class UploadService:
             stored = await to_thread.run_sync(self._targets.record, target, new)
         except UploadAlreadyUsed:
             await to_thread.run_sync(self._store.delete, storage_id)
+            # Two PUTs of one URL raced and the other recorded first: same bytes, same answer.
+            recorded = await to_thread.run_sync(self._catalog.by_upload_id, target.upload_id)
+            if recorded is not None and same_bytes(recorded, result.size, result.sha256):
+                return recorded
             raise access_denied(ALREADY_USED) from None
         except BaseException:
             # Unrecorded bytes are not acknowledged: drop them now rather than at cleanup.
             await to_thread.run_sync(self._store.delete, storage_id)
             raise
         return stored
+
+
+async def replay(
+    stored: StoredObject, chunks: AsyncIterator[bytes], content_length: int | None
+) -> StoredObject:
+    """``stored`` when the body is the bytes it holds, else AccessDenied; nothing is written."""
+    if content_length is not None and content_length != stored.size:
+        raise access_denied(ALREADY_USED)
+    try:
+        result = await ingest(chunks, _Discard(), stored.size)
+    except BodyTooLarge:
+        raise access_denied(ALREADY_USED) from None
+    if not same_bytes(stored, result.size, result.sha256) or result.md5 != stored.md5:
+        raise access_denied(ALREADY_USED)
+    return stored
+
+
+def same_bytes(stored: StoredObject, size: int, sha256: str) -> bool:
+    return stored.size == size and stored.sha256 == sha256
 
 
 def entity_too_large(limit: int) -> S3Error:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from landingzone.storage.durable import fsync_dir, fsync_path
+from landingzone.storage.durable import fsync_dir, fsync_path, make_dirs_durable
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -165,11 +165,19 @@ class PartWriter:
             self.temp.unlink()
 
 
-def local_part_writer(final: Path, dictionary_columns: Sequence[str] = ()) -> PartWriter:
-    """A writer whose part becomes ``final`` by a rename, fsynced with its directory."""
+def local_part_writer(
+    final: Path, dictionary_columns: Sequence[str] = (), root: Path | None = None
+) -> PartWriter:
+    """A writer whose part becomes ``final`` by a rename, fsynced with its directory.
+
+    The part's directories below ``root`` (the analytics root: dataset,
+    customer and file directories) are synced into their parents too, before
+    the commit that makes the file Completed relies on them.
+    """
 
     def rename_into_place(temp: Path) -> None:
         fsync_path(temp)
+        make_dirs_durable(final.parent, root or final.parent)
         os.rename(temp, final)
         fsync_dir(final.parent)
 
@@ -245,7 +253,9 @@ class LocalAnalyticsStore:
         attempt: int,
         dictionary_columns: Sequence[str] = (),
     ) -> PartWriter:
-        return local_part_writer(self.part(dataset, customer, file_id, attempt), dictionary_columns)
+        return local_part_writer(
+            self.part(dataset, customer, file_id, attempt), dictionary_columns, self.root
+        )
 
     def row_counts(self, dataset: str, customer: str, parts: dict[str, int]) -> dict[str, int]:
         """Counted by DuckDB, which reads only the footers."""

@@ -21,7 +21,7 @@ class UploadInFlight(Exception):
 class StagedUpload(Protocol):
     """A temp object being written; invisible until ``commit``."""
 
-    def write(self, block: bytes) -> None: ...
+    def write(self, block: bytes | memoryview) -> None: ...
 
     def commit(self) -> str:
         """Make the bytes durable under a new storage id and return it."""

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from landingzone.errors import StorageFull
 from landingzone.storage.base import UploadInFlight
-from landingzone.storage.durable import fsync_dir
+from landingzone.storage.durable import fsync_dir, make_dirs_durable
 
 _STORAGE_ID = re.compile(r"[0-9a-f]{32}")
 _UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -60,7 +60,7 @@ def _raise_if_full(exc: OSError) -> None:
         raise StorageFull("no space left on the object store") from exc
 
 
-def _write_all(fd: int, block: bytes) -> None:
+def _write_all(fd: int, block: bytes | memoryview) -> None:
     view = memoryview(block)
     while view:
         written = os.write(fd, view)
@@ -83,7 +83,7 @@ class LocalStagedUpload:
         self._fd: int | None = fd
         self._unflushed = 0
 
-    def write(self, block: bytes) -> None:
+    def write(self, block: bytes | memoryview) -> None:
         assert self._fd is not None, "write after commit or abort"
         try:
             _write_all(self._fd, block)
@@ -101,7 +101,7 @@ class LocalStagedUpload:
         target = self._store.path_for(storage_id)
         try:
             os.fsync(self._fd)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_dirs_durable(target.parent, self._store.objects_dir)
             os.rename(self._path, target)
             fsync_dir(target.parent)
             fsync_dir(self._path.parent)
