@@ -1,0 +1,767 @@
+"""The OpenAPI document: FastAPI's generated one, completed with what it cannot see.
+
+Most routes read their query string or body from the ``Request`` by hand (strict
+parameter checks, auth before the body, body limits), so FastAPI does not know
+their parameters, bodies, security or error answers. This module adds them, and
+replaces FastAPI's ``HTTPValidationError`` answers with the common error body of
+SPEC §7 that ``api/errors.py`` really sends. It is the one place that describes
+the wire format; ``tests/test_openapi.py`` checks it against the routes and
+``tests/e2e/test_schemathesis.py`` against a running server.
+"""
+
+from __future__ import annotations
+
+import copy
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from landingzone.api.context import ApiContext
+from landingzone.api.docs import install_docs
+from landingzone.auth.scopes import ALL_SCOPES, CONNECTOR_WRITE, FILES_READ, FILES_WRITE
+from landingzone.auth.scopes import UPLOAD_API as UPLOAD_API_SCOPE
+from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
+from landingzone.domain.files import SUPPORTED_FILE_TYPES
+from landingzone.domain.keys import PUSH_TYPES
+from landingzone.domain.models import FileStatus
+from landingzone.domain.names import MAX_FILENAME_BYTES
+from landingzone.domain.uploadapi import DATA_KEYS, NAME_LIMIT
+
+Json = dict[str, Any]
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Json) -> Json:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+SCOPE_NAMES = "|".join(scope.replace(".", r"\.") for scope in ALL_SCOPES)
+MAX_PAGE = 1000  # both listings: domain/push.py and domain/files.py
+# A filename as SPEC §3 accepts it, less the byte limit, which JSON Schema cannot say.
+FILENAME_PATTERN = (
+    r"^(?!\.\.?$)(?! )(?!.* $)[^/\\\u0000-\u001f\u007f-\u009f]+$"  # not . or .., no edge spaces
+)
+
+SCHEMAS: dict[str, Json] = {
+    "Error": {
+        "type": "object",
+        "description": "The common error body of every JSON answer but a success (SPEC §7).",
+        "required": ["code", "message", "success"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[1-5][0-9]{2}$", "examples": ["400"]},
+            "message": {"type": "string", "description": "What is wrong and how to fix it."},
+            "success": {"type": "boolean", "const": False},
+        },
+    },
+    "OAuthError": {
+        "description": "A token endpoint error: the common error body plus RFC 6749 §5.2's fields.",
+        "allOf": [
+            ref("Error"),
+            {
+                "type": "object",
+                "required": ["error", "error_description"],
+                "properties": {
+                    "error": {
+                        "type": "string",
+                        "enum": [
+                            "invalid_request",
+                            "invalid_client",
+                            "invalid_grant",
+                            "unauthorized_client",
+                            "unsupported_grant_type",
+                            "invalid_scope",
+                        ],
+                    },
+                    "error_description": STRING,
+                },
+            },
+        ],
+    },
+    "TokenRequest": {
+        "type": "object",
+        "description": (
+            "RFC 6749 §4.4, each field at most once. Authenticate with HTTP Basic "
+            "(`base64(urlencode(client_id):urlencode(client_secret))`), or instead of Basic "
+            "with the form fields `client_id` and `client_secret` (never both ways in one "
+            "request: that is a 400 invalid_request)."
+        ),
+        "required": ["grant_type"],
+        # A form field is a string, once: a repeated field is a 400 invalid_request.
+        "additionalProperties": {"type": "string"},
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "scope": {
+                "type": "string",
+                "description": (
+                    "Space-separated scopes; absent or empty means every scope of the client. "
+                    "Each may carry the LZ_SCOPE_URI_PREFIX prefix, which is stripped."
+                ),
+                "pattern": rf"^(({SCOPE_NAMES})( ({SCOPE_NAMES}))*)?$",
+            },
+        },
+    },
+    "TokenResponse": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "scope"],
+        "properties": {
+            "access_token": STRING,
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "minimum": 1},
+            "scope": {"type": "string", "description": "The granted scopes, space-separated."},
+        },
+    },
+    "UploadUrls": {
+        "type": "object",
+        "description": "Each requested filename, in request order, to its signed PUT URL.",
+        "additionalProperties": {"type": "string", "format": "uri"},
+    },
+    "PushedFile": {
+        "type": "object",
+        "required": ["name", "size", "sha256", "md5", "version", "uploadedAt", "status"],
+        "properties": {
+            "name": STRING,
+            "type": nullable(STRING),
+            "size": {"type": "integer", "minimum": 0},
+            "sha256": STRING,
+            "md5": STRING,
+            "version": {"type": "integer", "minimum": 1},
+            "uploadedAt": TIMESTAMP,
+            "status": {
+                "type": "string",
+                "description": "`Stored` for files that are not validated, else the file status.",
+            },
+            "id": {"type": "string", "description": "The Files API id of a validated file."},
+            "failureReason": nullable(STRING),
+        },
+    },
+    "PushedFiles": {
+        "type": "object",
+        "required": ["files", "nextCursor"],
+        "properties": {
+            "files": {"type": "array", "items": ref("PushedFile")},
+            "nextCursor": nullable(STRING),
+        },
+    },
+    "CellError": {
+        "type": "object",
+        "required": ["row", "column", "field", "value", "code", "message"],
+        "properties": {
+            "row": nullable(INTEGER),
+            "column": nullable(INTEGER),
+            "field": nullable(STRING),
+            "value": nullable(STRING),
+            "code": STRING,
+            "message": STRING,
+        },
+    },
+    "File": {
+        "type": "object",
+        "required": ["id", "datasetType", "file", "status", "statistics", "errors"],
+        "properties": {
+            "id": STRING,
+            "datasetType": STRING,
+            "file": {
+                "type": "object",
+                "required": ["name", "type"],
+                "properties": {
+                    "name": STRING,
+                    "type": STRING,
+                    "size": nullable(INTEGER),
+                    "sha256": nullable(STRING),
+                },
+            },
+            "status": {"type": "string", "enum": [s.value for s in FileStatus]},
+            "failureReason": nullable(STRING),
+            "createdAt": nullable(TIMESTAMP),
+            "uploadedAt": nullable(TIMESTAMP),
+            "startedAt": nullable(TIMESTAMP),
+            "finishedAt": nullable(TIMESTAMP),
+            "statistics": {
+                "type": "object",
+                "properties": {
+                    name: nullable(INTEGER)
+                    for name in ("rowsTotal", "rowsImported", "rowsRejected", "bytes", "durationMs")
+                },
+            },
+            "errorCount": INTEGER,
+            "errorsTruncated": {"type": "boolean"},
+            "errors": {
+                "type": "array",
+                "description": "The first errors; the whole report is at /errors.",
+                "items": ref("CellError"),
+            },
+        },
+    },
+    "Files": {
+        "type": "object",
+        "required": ["files", "nextCursor"],
+        "properties": {
+            "files": {"type": "array", "items": ref("File")},
+            "nextCursor": nullable(STRING),
+        },
+    },
+    "IssuedFile": {
+        "type": "object",
+        "required": ["id", "uploadUrl", "expiresAt", "status", "datasetType", "file"],
+        "properties": {
+            "id": STRING,
+            "uploadUrl": {"type": "string", "format": "uri"},
+            "expiresAt": TIMESTAMP,
+            "status": {"type": "string", "enum": [s.value for s in FileStatus]},
+            "datasetType": STRING,
+            "file": {
+                "type": "object",
+                "required": ["name", "type"],
+                "properties": {"name": STRING, "type": STRING},
+            },
+        },
+    },
+    "DatasetSummary": {
+        "type": "object",
+        "required": ["datasetType", "totalRows", "files", "days"],
+        "properties": {
+            "datasetType": STRING,
+            "totalRows": INTEGER,
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": STRING,
+                        "name": STRING,
+                        "uploadedAt": TIMESTAMP,
+                        "rows": INTEGER,
+                    },
+                },
+            },
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "files": INTEGER,
+                        "rows": INTEGER,
+                    },
+                },
+            },
+        },
+    },
+    "UploadData": {
+        "type": "object",
+        "description": "One submission of the Upload API (SPEC §5, seed 004).",
+        "required": ["Name", "Data", "Key"],
+        "properties": {
+            "Name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": NAME_LIMIT,
+                "pattern": r"\S",
+                "description": "Identifies the submission within the customer.",
+            },
+            "Data": {
+                "type": "string",
+                "description": (
+                    "CSV: Reference, StartDate (DD/MM/YYYY), StartTime (hh:mm), EndDate, EndTime."
+                ),
+            },
+            "EventData": {
+                "type": ["string", "null"],
+                "description": (
+                    "CSV: Reference, EventStartDate, EventStartTime, EventEndDate, "
+                    "EventEndTime, Description, TimeReference (0, 1 or 2)."
+                ),
+            },
+            "Username": {
+                "type": ["string", "null"],
+                "description": "The client id of the token's client; optional.",
+            },
+            "Key": {"type": "string", "description": "The client's API key."},
+            "Overwrite": {
+                "description": (
+                    "Replace an existing submission of the same Name: true or false, as a JSON "
+                    'boolean or the string "true"/"false" in any case; absent or null is false.'
+                ),
+                "anyOf": [
+                    {"type": ["boolean", "null"]},
+                    {
+                        "type": "string",
+                        "pattern": r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$",
+                    },
+                ],
+            },
+            "TimeZone": {
+                "type": ["string", "null"],
+                "enum": [],  # filled by time_zones(): the names this machine's zoneinfo knows
+                "description": (
+                    "An IANA zone name (e.g. Europe/Paris) for events with TimeReference 2; "
+                    "default: the customer's zone."
+                ),
+            },
+        },
+    },
+    "ProcessingToken": {"type": "string", "format": "uuid"},
+    "Results": {
+        "description": (
+            "dataKey=status: the status string; feedback: a list of problems; "
+            "tableofresultids: one entry per Data row."
+        ),
+        "anyOf": [
+            {
+                "type": "string",
+                "enum": ["pending", "processing", "completedsuccessfully", "failed"],
+            },
+            {"type": "array", "items": {"type": "object"}},
+        ],
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": STRING,
+            "checks": {"type": "object", "additionalProperties": STRING},
+        },
+    },
+}
+
+SECURITY_SCHEMES: Json = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from POST /oauth2/token with the operation's scope.",
+    },
+    "basicAuth": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The token endpoint's client authentication: client_id and client_secret.",
+    },
+}
+
+# The error answers, by status, that operations name below.
+ERRORS: dict[str, str] = {
+    "400": "The query string is invalid; the message says which parameter and how to fix it.",
+    "401": "No, a malformed, expired or revoked access token (WWW-Authenticate says which).",
+    "403": "The access token lacks the operation's scope.",
+    "404": "No such resource for this customer.",
+    "409": "Conflict with the current state; the message says what to do.",
+    "413": "The body is larger than the limit.",
+    "422": "The JSON body is invalid; the message says which field and how to fix it.",
+    "429": "Rate limit exceeded: retry after Retry-After seconds.",
+    "503": "A dependency (database or storage) is unavailable: retry after Retry-After seconds.",
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+WWW_AUTHENTICATE = {"description": "The Bearer or Basic challenge.", "schema": STRING}
+
+
+def error_response(
+    status: str, description: str | None = None, schema: str = "Error", *, challenge: bool = True
+) -> Json:
+    """An error answer in the common body; ``challenge``: a 401 always has WWW-Authenticate."""
+    response: Json = {
+        "description": description or ERRORS[status],
+        "content": {"application/json": {"schema": ref(schema)}},
+    }
+    if status == "429":
+        response["headers"] = {"Retry-After": {**RETRY_AFTER, "required": True}}
+    elif status == "503":
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    elif status == "401":
+        response["headers"] = {"WWW-Authenticate": {**WWW_AUTHENTICATE, "required": challenge}}
+    return response
+
+
+# The Upload API's own 401 (a Key, key or Username of another client) has no challenge.
+UPLOAD_API_401 = error_response(
+    "401",
+    "A missing or invalid access token, or a Key/key/Username that is not this client's.",
+    challenge=False,
+)
+
+
+def query(name: str, schema: Json, description: str, *, required: bool = False) -> Json:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+LIMIT = query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    "Page size.",
+)
+CURSOR = query(
+    "cursor",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+    "The nextCursor of the previous page; anything else is a 400.",
+)
+
+
+def ok(schema: Json, description: str, media: str = "application/json") -> Json:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+# What each operation adds to FastAPI's: keyed by (method, path) as in the document.
+# "errors" lists its error statuses besides 401/403/429/503, which every Bearer
+# operation has.
+OPERATIONS: dict[tuple[str, str], Json] = {
+    ("post", "/oauth2/token"): {
+        "description": (
+            "The client-credentials grant (RFC 6749 §4.4); also served as POST /connect/token. "
+            "Answers carry Cache-Control: no-store."
+        ),
+        "security": [{"basicAuth": []}, {}],
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": ref("TokenRequest")}},
+        },
+        "responses": {
+            "200": ok(ref("TokenResponse"), "An access token."),
+            "400": error_response(
+                "400",
+                "invalid_request, unsupported_grant_type or invalid_scope.",
+                "OAuthError",
+            ),
+            "401": error_response(
+                "401",
+                "invalid_client: missing, malformed or wrong client credentials.",
+                "OAuthError",
+            ),
+            "413": error_response("413"),
+            "429": error_response("429"),
+            "503": error_response("503"),
+        },
+    },
+    ("get", "/services/push/v1/customer/apps/{appId}/upload"): {
+        "scope": CONNECTOR_WRITE,
+        "parameters": [
+            {
+                **query(
+                    "filenames",
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 100,
+                        "uniqueItems": True,
+                        "items": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_FILENAME_BYTES,
+                            "pattern": FILENAME_PATTERN,
+                        },
+                    },
+                    (
+                        "1 to 100 distinct filenames, repeated: ?filenames=a.csv&filenames=b.csv. "
+                        f"Each 1-{MAX_FILENAME_BYTES} bytes of UTF-8 after NFC normalisation; no "
+                        "'/', '\\' or control characters; not '.' or '..'; no leading or trailing "
+                        "space."
+                    ),
+                    required=True,
+                ),
+                "style": "form",
+                "explode": True,
+            },
+            query(
+                "type",
+                {"type": "string"},  # enum: with_dataset_types
+                (
+                    "Routes the files: users, contracts, other, or the name of a dataset type "
+                    "of this deployment (then tabular files are validated)."
+                ),
+            ),
+        ],
+        "responses": {"200": ok(ref("UploadUrls"), "Signed PUT URLs, in request order.")},
+        "errors": ["400", "404"],
+    },
+    ("get", "/services/push/v1/customer/apps/{appId}/files"): {
+        "scope": CONNECTOR_WRITE,
+        "parameters": [LIMIT, CURSOR],
+        "responses": {"200": ok(ref("PushedFiles"), "One page of pushed files, newest first.")},
+        "errors": ["400", "404"],
+    },
+    ("post", "/analytics/files/upload"): {
+        "scope": FILES_WRITE,
+        "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
+        "errors": ["404", "413", "422"],
+    },
+    ("get", "/analytics/files/{id}"): {
+        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "responses": {"200": ok(ref("File"), "The file's status and statistics.")},
+        "errors": ["404"],
+    },
+    ("get", "/analytics/files"): {
+        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "parameters": [
+            query(
+                "status",
+                {"type": "string", "enum": [s.value for s in FileStatus]},
+                "Only files with this status.",
+            ),
+            query("datasetType", STRING, "Only files of this dataset type."),
+            LIMIT,
+            CURSOR,
+        ],
+        "responses": {"200": ok(ref("Files"), "One page of files, newest first.")},
+        "errors": ["400"],
+    },
+    ("get", "/analytics/files/{id}/errors"): {
+        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "parameters": [
+            query(
+                "format",
+                {"type": "string", "enum": ["json", "csv"], "default": "json"},
+                "json: a JSON array; csv: a spreadsheet-safe CSV download.",
+            )
+        ],
+        "responses": {
+            "200": {
+                "description": "Every error the validator kept.",
+                "content": {
+                    "application/json": {"schema": {"type": "array", "items": ref("CellError")}},
+                    "text/csv": {"schema": STRING},
+                },
+            }
+        },
+        "errors": ["400", "404"],
+    },
+    ("get", "/analytics/datasets/{datasetType}/summary"): {
+        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "responses": {"200": ok(ref("DatasetSummary"), "Imported rows per file and per day.")},
+        "errors": ["400", "404"],
+    },
+    ("post", "/UploadData"): {
+        "scope": UPLOAD_API_SCOPE,
+        "description": "Also served as POST /api/UploadData.",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("UploadData")}},
+        },
+        "responses": {
+            "200": ok(ref("ProcessingToken"), "The submission's processing token."),
+            "401": UPLOAD_API_401,
+        },
+        "errors": ["404", "409", "413", "422"],
+    },
+    ("get", "/GetResults"): {
+        "scope": UPLOAD_API_SCOPE,
+        "description": "Also served as GET /api/GetResults.",
+        "parameters": [
+            query(
+                "token",
+                {"type": "string", "pattern": r"\S"},
+                "The processing token UploadData answered.",
+                required=True,
+            ),
+            query(
+                "dataKey",
+                {"type": "string", "enum": list(DATA_KEYS)},
+                "What to read.",
+                required=True,
+            ),
+            query(
+                "key", {"type": "string", "pattern": r"\S"}, "The client's API key.", required=True
+            ),
+        ],
+        "responses": {
+            "200": ok(ref("Results"), "The status, feedback or results."),
+            "401": UPLOAD_API_401,
+        },
+        "errors": ["400", "404", "409"],
+    },
+    ("get", "/healthz"): {
+        "security": [],
+        "responses": {"200": ok(ref("Health"), "The process answers.")},
+    },
+    ("get", "/readyz"): {
+        "security": [],
+        "responses": {
+            "200": ok(ref("Health"), "Database and storage are reachable."),
+            "503": error_response("503", "Not ready: the message names what is unreachable."),
+        },
+    },
+}
+
+OBJECT_PATH: Json = {
+    "put": {
+        "tags": ["objects"],
+        "summary": "Upload one file to a signed URL (S3 pre-signed PUT semantics)",
+        "description": (
+            "The URL comes whole from the Push or Files API; its query string is its signature "
+            "and must not be changed. Errors are S3's XML documents, not the JSON error body."
+        ),
+        "operationId": "put_object",
+        "security": [],
+        "parameters": [
+            {
+                "name": "key",
+                "in": "path",
+                "required": True,
+                "description": "The object key, as in the signed URL.",
+                "schema": STRING,
+            },
+            {
+                "name": "Content-MD5",
+                "in": "header",
+                "required": False,
+                "description": "Base64 MD5 of the body, verified when sent.",
+                "schema": STRING,
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "Stored durably.",
+                "headers": {
+                    "ETag": {"description": "The quoted MD5 hex of the body.", "schema": STRING}
+                },
+            },
+            **{
+                status: {
+                    "description": description,
+                    "content": {"application/xml": {"schema": ref("S3Error")}},
+                }
+                for status, description in {
+                    "400": "EntityTooLarge, BadDigest, InvalidDigest, IncompleteBody, ...",
+                    "403": "AccessDenied (expired or used) or SignatureDoesNotMatch.",
+                    "405": "Only PUT.",
+                    "409": "Another PUT to this URL is in flight.",
+                    "411": "MissingContentLength.",
+                    "503": "SlowDown: retry after Retry-After seconds.",
+                }.items()
+            },
+        },
+    }
+}
+S3_ERROR: Json = {
+    "type": "object",
+    "xml": {"name": "Error"},
+    "properties": {"Code": STRING, "Message": STRING, "RequestId": STRING},
+}
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+FILE_SPEC: Json = {
+    "name": {
+        "minLength": 1,
+        "maxLength": MAX_FILENAME_BYTES,
+        "pattern": FILENAME_PATTERN,
+        "description": (
+            f"The file name, e.g. provider_2025-01-01.csv: 1-{MAX_FILENAME_BYTES} bytes of UTF-8, "
+            "no '/', '\\' or control characters, not '.' or '..', no leading or trailing space."
+        ),
+    },
+    "type": {
+        # Case-insensitive, as FilesService reads it.
+        "pattern": "^("
+        + "|".join(
+            "".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in SUPPORTED_FILE_TYPES
+        )
+        + ")$",
+        "description": f"The file format: {', '.join(SUPPORTED_FILE_TYPES)} (any case).",
+    },
+}
+
+
+def complete(document: Json) -> Json:
+    """Add parameters, bodies, security and error answers to FastAPI's ``document``."""
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name, constraints in FILE_SPEC.items():
+        schemas["FileSpec"]["properties"][name].update(constraints)
+    # api/errors.py answers validation errors in the common body, not FastAPI's.
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    schemas.update(copy.deepcopy(SCHEMAS))
+    schemas["UploadData"]["properties"]["TimeZone"]["enum"] = [*time_zones(), None]
+    schemas["S3Error"] = copy.deepcopy(S3_ERROR)
+    components["securitySchemes"] = copy.deepcopy(SECURITY_SCHEMES)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            extra = OPERATIONS.get((method, path))
+            if extra is None:
+                raise LookupError(f"openapi.py does not describe {method.upper()} {path}")
+            complete_operation(operation, copy.deepcopy(extra))
+    document["paths"][f"{OBJECT_ROUTE_PREFIX}{{key}}"] = copy.deepcopy(OBJECT_PATH)
+    return document
+
+
+def complete_operation(operation: Json, extra: Json) -> None:
+    scope = extra.pop("scope", None)
+    errors: list[str] = extra.pop("errors", [])
+    # FastAPI's own answers: a schemaless success and a 422 in its own error body.
+    operation["responses"] = responses = {}
+    responses.update(extra.pop("responses", {}))
+    if scope is not None:
+        operation["security"] = [{"bearerAuth": []}]
+        extra["description"] = f"{extra.get('description', '')} Scope: {scope}.".strip()
+        errors = [*errors, "401", "403", "429", "503"]
+    for status in errors:
+        responses.setdefault(status, error_response(status))
+    parameters = operation.setdefault("parameters", [])
+    parameters.extend(extra.pop("parameters", []))
+    if not parameters:
+        del operation["parameters"]
+    operation.update(extra)
+
+
+PUSH_UPLOAD = "/services/push/v1/customer/apps/{appId}/upload"
+
+
+def with_dataset_types(document: Json, names: list[str]) -> Json:
+    """``document`` with the deployment's dataset types as the choices where they apply."""
+    document = copy.deepcopy(document)
+    for parameter in document["paths"][PUSH_UPLOAD]["get"]["parameters"]:
+        if parameter["name"] == "type":
+            parameter["schema"]["enum"] = [*PUSH_TYPES, *(n for n in names if n not in PUSH_TYPES)]
+    if names:  # an empty enum would say no request is valid
+        schemas = document["components"]["schemas"]
+        schemas["UploadRequest"]["properties"]["datasetType"]["enum"] = names
+    return document
+
+
+def context_of(api: FastAPI) -> ApiContext:
+    ctx: ApiContext = api.state.context
+    return ctx
+
+
+def describe_api(api: FastAPI) -> None:
+    """The completed document at /openapi.json, and the /docs and /redoc pages."""
+    install_docs(api)
+
+    def build() -> Json:
+        if api.openapi_schema is None:
+            document = get_openapi(
+                title=api.title,
+                version=api.version,
+                description=api.description,
+                routes=api.routes,
+            )
+            api.openapi_schema = complete(document)
+        # Built per request: `landingzone admin dataset add` may add a type at any time.
+        names = sorted(context_of(api).summary.datasets.names())
+        return with_dataset_types(api.openapi_schema, names)
+
+    api.openapi = build  # type: ignore[method-assign]
