@@ -63,7 +63,8 @@ def install_docs(api: FastAPI) -> None:
             swagger_js_url=asset(request, SWAGGER_JS),
             swagger_css_url=asset(request, SWAGGER_CSS),
             swagger_favicon_url=asset(request, FAVICON),
-            swagger_ui_parameters=api.swagger_ui_parameters,
+            # Swagger UI would otherwise fetch a badge from validator.swagger.io.
+            swagger_ui_parameters={**(api.swagger_ui_parameters or {}), "validatorUrl": None},
         )
 
     @api.get(OAUTH2_REDIRECT_URL, include_in_schema=False)
