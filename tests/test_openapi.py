@@ -219,3 +219,12 @@ def test_swagger_ui_oauth2_redirect_page_is_served(sqlite_harness: Harness) -> N
     response = sqlite_harness.http.get("/docs/oauth2-redirect")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_links_lead_from_created_resources_to_their_readers(document: Json) -> None:
+    ids = {op["operationId"]: (m, p) for m, p, op in operations(document) if "operationId" in op}
+    created = document["paths"]["/analytics/files/upload"]["post"]["responses"]["201"]["links"]
+    assert ids[created["GetFile"]["operationId"]] == ("get", "/analytics/files/{id}")
+    assert created["GetFile"]["parameters"] == {"id": "$response.body#/id"}
+    submitted = document["paths"]["/UploadData"]["post"]["responses"]["200"]["links"]
+    assert ids[submitted["GetResults"]["operationId"]] == ("get", "/GetResults")

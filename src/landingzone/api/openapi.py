@@ -705,7 +705,31 @@ def complete(document: Json) -> Json:
             extra = OPERATIONS.get((method, path), UNDESCRIBED)
             complete_operation(operation, copy.deepcopy(extra))
     document["paths"][f"{OBJECT_ROUTE_PREFIX}{{key}}"] = copy.deepcopy(OBJECT_PATH)
+    add_links(document)
     return document
+
+
+# OpenAPI links: where an answer's values feed the next request (clients, and
+# schemathesis's stateful phase, follow them).
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, Json]]] = {
+    ("post", "/analytics/files/upload", "201"): {
+        "GetFile": ("get", "/analytics/files/{id}", {"id": "$response.body#/id"}),
+        "GetFileErrors": ("get", "/analytics/files/{id}/errors", {"id": "$response.body#/id"}),
+    },
+    ("post", "/UploadData", "200"): {
+        "GetResults": ("get", "/GetResults", {"token": "$response.body"}),
+    },
+}
+
+
+def add_links(document: Json) -> None:
+    paths = document["paths"]
+    for (method, path, status), links in LINKS.items():
+        response = paths[path][method]["responses"][status]
+        response["links"] = {
+            name: {"operationId": paths[target][verb]["operationId"], "parameters": parameters}
+            for name, (verb, target, parameters) in links.items()
+        }
 
 
 UNDESCRIBED: Json = {"scope": "see docs/api.md", "errors": ["400", "404", "422"]}
