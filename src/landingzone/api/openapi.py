@@ -23,7 +23,12 @@ from landingzone.api.context import ApiContext
 from landingzone.api.docs import install_docs
 from landingzone.auth.scopes import ALL_SCOPES, CONNECTOR_WRITE, FILES_READ, FILES_WRITE
 from landingzone.auth.scopes import UPLOAD_API as UPLOAD_API_SCOPE
-from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
+from landingzone.auth.signing import (
+    EXPIRES_PARAM,
+    OBJECT_ROUTE_PREFIX,
+    SIGNATURE_PARAM,
+    UPLOAD_PARAM,
+)
 from landingzone.domain.files import SUPPORTED_FILE_TYPES
 from landingzone.domain.keys import PUSH_TYPES
 from landingzone.domain.models import FileStatus
@@ -615,6 +620,24 @@ OBJECT_PATH: Json = {
                 "description": "The object key, as in the signed URL.",
                 "schema": STRING,
             },
+            *(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": True,
+                    "description": f"Part of the signature: {meaning}. Keep it as issued.",
+                    "schema": schema,
+                }
+                for name, meaning, schema in (
+                    (UPLOAD_PARAM, "the upload's id, the unit of single use", STRING),
+                    (
+                        EXPIRES_PARAM,
+                        "the expiry, Unix time",
+                        {"type": "string", "pattern": "^[0-9]+$"},
+                    ),
+                    (SIGNATURE_PARAM, "HMAC-SHA256 of method, key, id and expiry", STRING),
+                )
+            ),
             {
                 "name": "Content-MD5",
                 "in": "header",
@@ -631,7 +654,15 @@ OBJECT_PATH: Json = {
             "200": {
                 "description": "Stored durably.",
                 "headers": {
-                    "ETag": {"description": "The quoted MD5 hex of the body.", "schema": STRING}
+                    "ETag": {
+                        "description": "The quoted MD5 hex of the body.",
+                        "schema": STRING,
+                        "required": True,
+                    },
+                    "X-Lz-Version": {
+                        "description": "The object's version: 1, then one more per upload.",
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
                 },
             },
             **{
