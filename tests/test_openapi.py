@@ -15,6 +15,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from landingzone.api.openapi import OPERATIONS
+from landingzone.auth.scopes import ALL_SCOPES
 from tests.conftest import Harness
 
 Json = dict[str, Any]
@@ -114,7 +115,8 @@ def test_security_schemes_and_requirements(document: Json) -> None:
         elif path == "/oauth2/token":
             assert {"basicAuth": []} in operation["security"]
         else:
-            assert operation["security"] == [{"bearerAuth": []}], (method, path)
+            assert operation["security"], (method, path)
+            assert all(list(r) == ["bearerAuth"] for r in operation["security"]), (method, path)
             assert "Scope: " in operation["description"], (method, path)
             assert {"401", "403", "429"} <= set(operation["responses"]), (method, path)
 
@@ -228,3 +230,43 @@ def test_links_lead_from_created_resources_to_their_readers(document: Json) -> N
     assert created["GetFile"]["parameters"] == {"id": "$response.body#/id"}
     submitted = document["paths"]["/UploadData"]["post"]["responses"]["200"]["links"]
     assert ids[submitted["GetResults"]["operationId"]] == ("get", "/GetResults")
+
+
+def documented_scopes(operation: Json) -> set[str]:
+    return {scope for requirement in operation["security"] for scope in requirement["bearerAuth"]}
+
+
+def test_each_operation_needs_exactly_the_scopes_it_documents(
+    sqlite_harness: Harness, document: Json
+) -> None:
+    sqlite_harness.services.datasets.install_shipped()
+    sqlite_harness.tenant("acme")
+    tokens = {
+        scope: sqlite_harness.auth(sqlite_harness.new_client("acme", [scope]))
+        for scope in ALL_SCOPES
+    }
+    filled = {"{appId}": "myAppId", "{id}": "no-such-file", "{datasetType}": "transactions"}
+    bodies = {
+        "/analytics/files/upload": {
+            "datasetType": "transactions",
+            "file": {"name": "a.csv", "type": "csv"},
+        },
+        "/UploadData": {"Name": "n", "Data": "", "Key": "k"},
+    }
+    checked = 0
+    for method, path, operation in operations(document):
+        if path in ("/oauth2/token", "/healthz", "/readyz", "/o/{key}"):
+            continue
+        url = path
+        for placeholder, value in filled.items():
+            url = url.replace(placeholder, value)
+        allowed = documented_scopes(operation)
+        assert allowed, (method, path)
+        for scope, headers in tokens.items():
+            answer = sqlite_harness.http.request(
+                method, url, headers=headers, json=bodies.get(path)
+            )
+            refused = answer.status_code == 403
+            assert refused == (scope not in allowed), (method, path, scope, answer.text)
+        checked += 1
+    assert checked >= 9

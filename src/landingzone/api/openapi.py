@@ -112,6 +112,7 @@ def ok(schema: Json, description: str, media: str = "application/json") -> Json:
     return {"description": description, "content": {media: {"schema": schema}}}
 
 
+READERS = (FILES_READ, FILES_WRITE)  # as api/files.py: an uploader polls its own files
 # What each operation adds to FastAPI's: keyed by (method, path) as in the document.
 # "errors" lists its error statuses besides 401/403/429/503, which every Bearer
 # operation has.
@@ -144,7 +145,7 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         },
     },
     ("get", "/services/push/v1/customer/apps/{appId}/upload"): {
-        "scope": CONNECTOR_WRITE,
+        "scopes": (CONNECTOR_WRITE,),
         "parameters": [
             {
                 **query(
@@ -186,23 +187,23 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "errors": ["400", "404"],
     },
     ("get", "/services/push/v1/customer/apps/{appId}/files"): {
-        "scope": CONNECTOR_WRITE,
+        "scopes": (CONNECTOR_WRITE,),
         "parameters": [LIMIT, CURSOR],
         "responses": {"200": ok(ref("PushedFiles"), "One page of pushed files, newest first.")},
         "errors": ["400", "404"],
     },
     ("post", "/analytics/files/upload"): {
-        "scope": FILES_WRITE,
+        "scopes": (FILES_WRITE,),
         "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
         "errors": ["404", "413", "422"],
     },
     ("get", "/analytics/files/{id}"): {
-        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "scopes": READERS,
         "responses": {"200": ok(ref("File"), "The file's status and statistics.")},
         "errors": ["404"],
     },
     ("get", "/analytics/files"): {
-        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "scopes": READERS,
         "parameters": [
             query(
                 "status",
@@ -217,7 +218,7 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "errors": ["400"],
     },
     ("get", "/analytics/files/{id}/errors"): {
-        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "scopes": READERS,
         "parameters": [
             query(
                 "format",
@@ -237,12 +238,12 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "errors": ["400", "404"],
     },
     ("get", "/analytics/datasets/{datasetType}/summary"): {
-        "scope": f"{FILES_READ} or {FILES_WRITE}",
+        "scopes": READERS,
         "responses": {"200": ok(ref("DatasetSummary"), "Imported rows per file and per day.")},
         "errors": ["400", "404"],
     },
     ("post", "/UploadData"): {
-        "scope": UPLOAD_API_SCOPE,
+        "scopes": (UPLOAD_API_SCOPE,),
         "description": "Also served as POST /api/UploadData.",
         "requestBody": {
             "required": True,
@@ -255,7 +256,7 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "errors": ["404", "409", "413", "422"],
     },
     ("get", "/GetResults"): {
-        "scope": UPLOAD_API_SCOPE,
+        "scopes": (UPLOAD_API_SCOPE,),
         "description": "Also served as GET /api/GetResults.",
         "parameters": [
             query(
@@ -423,11 +424,11 @@ def add_links(document: Json) -> None:
         }
 
 
-UNDESCRIBED: Json = {"scope": "see docs/api.md", "errors": ["400", "404", "422"]}
+UNDESCRIBED: Json = {"scopes": (), "errors": ["400", "404", "422"]}
 
 
 def complete_operation(operation: Json, extra: Json) -> None:
-    scope = extra.pop("scope", None)
+    scopes: tuple[str, ...] | None = extra.pop("scopes", None)
     errors: list[str] = extra.pop("errors", [])
     responses: Json = operation.setdefault("responses", {})
     # FastAPI's 422 is in its own error body, never sent: api/errors.py answers ours.
@@ -437,9 +438,14 @@ def complete_operation(operation: Json, extra: Json) -> None:
         for status in [s for s in responses if s.startswith("2")]:
             del responses[status]
     responses.update(extra.pop("responses", {}))
-    if scope is not None:
-        operation["security"] = [{"bearerAuth": []}]
-        extra["description"] = f"{extra.get('description', '')} Scope: {scope}.".strip()
+    if scopes is not None:
+        # OpenAPI 3.1 lets a bearer requirement name the roles (scopes) it needs;
+        # several requirements are alternatives: any one of the scopes will do.
+        operation["security"] = [{"bearerAuth": [scope]} for scope in scopes] or [
+            {"bearerAuth": []}
+        ]
+        wanted = " or ".join(scopes) or "see docs/api.md"
+        extra["description"] = f"{extra.get('description', '')} Scope: {wanted}.".strip()
         errors = [*errors, "401", "403", "429", "503"]
     for status in errors:
         responses.setdefault(status, error_response(status))
