@@ -7,6 +7,7 @@ these are the fast checks of the document itself and of the docs pages.
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -270,3 +271,11 @@ def test_each_operation_needs_exactly_the_scopes_it_documents(
             assert refused == (scope not in allowed), (method, path, scope, answer.text)
         checked += 1
     assert checked >= 9
+
+
+@pytest.mark.parametrize("value", ["a", " a ", "\x1c", "\x1f\x85", "\ufeff", "\u3000", "\t\n", "é"])
+def test_not_blank_agrees_with_the_servers_strip(value: str) -> None:
+    # The server refuses Name, token and key when str.strip() leaves nothing.
+    from landingzone.api.openapi_schemas import NOT_BLANK
+
+    assert bool(re.search(NOT_BLANK, value)) == bool(value.strip())

@@ -21,6 +21,7 @@ from landingzone.api.docs import install_docs
 from landingzone.api.openapi_schemas import (
     FILE_SPEC,
     FILENAME_PATTERN,
+    NOT_BLANK,
     S3_ERROR,
     SCHEMAS,
     SECURITY_SCHEMES,
@@ -125,6 +126,10 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "security": [{"basicAuth": []}, {}],
         "requestBody": {
             "required": True,
+            "description": (
+                "Client authentication: HTTP Basic (preferred), or the form fields client_id "
+                "and client_secret instead; never both ways in one request."
+            ),
             "content": {"application/x-www-form-urlencoded": {"schema": ref("TokenRequest")}},
         },
         "responses": {
@@ -261,7 +266,7 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "parameters": [
             query(
                 "token",
-                {"type": "string", "pattern": r"\S"},
+                {"type": "string", "pattern": NOT_BLANK},
                 "The processing token UploadData answered.",
                 required=True,
             ),
@@ -272,7 +277,10 @@ OPERATIONS: dict[tuple[str, str], Json] = {
                 required=True,
             ),
             query(
-                "key", {"type": "string", "pattern": r"\S"}, "The client's API key.", required=True
+                "key",
+                {"type": "string", "pattern": NOT_BLANK},
+                "The client's API key.",
+                required=True,
             ),
         ],
         "responses": {

@@ -26,6 +26,11 @@ def nullable(schema: Json) -> Json:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+# Not blank as the server's str.strip() sees it: at least one character that is not
+# Python whitespace (which differs from a JSON Schema regex's \\s: U+001C-U+001F, U+0085
+# are whitespace to Python, U+FEFF is not).
+PYTHON_SPACE = "".join(f"\\u{code:04x}" for code in range(0x3001) if chr(code).isspace())
+NOT_BLANK = f"[^{PYTHON_SPACE}]"
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 TIMESTAMP = {"type": "string", "format": "date-time"}
@@ -249,7 +254,7 @@ SCHEMAS: dict[str, Json] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": NAME_LIMIT,
-                "pattern": r"\S",
+                "pattern": NOT_BLANK,
                 "description": "Identifies the submission within the customer.",
             },
             "Data": {
