@@ -99,6 +99,13 @@ def test_bodies_are_documented(document: Json) -> None:
     assert form["properties"]["grant_type"]["enum"] == ["client_credentials"]
     assert "client_secret" in form["description"]
 
+    files = document["paths"]["/analytics/files/upload"]["post"]["requestBody"]["content"]
+    request = resolve(document, files["application/json"]["schema"])
+    assert set(request["required"]) == {"datasetType", "file"}
+    assert resolve(document, request["properties"]["file"])["required"] == ["name", "type"]
+    # Only the schemas that are used: FastAPI's own models of the routes are replaced.
+    assert "UploadRequest" not in document["components"]["schemas"]
+
     upload = document["paths"]["/UploadData"]["post"]["requestBody"]["content"]
     data = resolve(document, upload["application/json"]["schema"])
     assert set(data["required"]) == {"Name", "Data", "Key"}
@@ -162,7 +169,7 @@ def test_dataset_types_are_the_choices_as_the_deployment_has_them(
         (kind,) = [
             p for p in document["paths"][PUSH_UPLOAD]["get"]["parameters"] if p["name"] == "type"
         ]
-        request = document["components"]["schemas"]["UploadRequest"]
+        request = document["components"]["schemas"]["FileUploadRequest"]
         return kind["schema"]["enum"], request["properties"]["datasetType"].get("enum", [])
 
     assert choices() == (["users", "contracts", "other"], [])

@@ -12,6 +12,7 @@ the wire format; ``tests/test_openapi.py`` checks it against the routes and
 from __future__ import annotations
 
 import copy
+import json
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -19,7 +20,6 @@ from fastapi.openapi.utils import get_openapi
 from landingzone.api.context import ApiContext
 from landingzone.api.docs import install_docs
 from landingzone.api.openapi_schemas import (
-    FILE_SPEC,
     FILENAME_PATTERN,
     NOT_BLANK,
     S3_ERROR,
@@ -104,8 +104,8 @@ LIMIT = query(
 )
 CURSOR = query(
     "cursor",
-    {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
-    "The nextCursor of the previous page; anything else is a 400.",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+    "The nextCursor of the previous page (empty: the first page); anything else is a 400.",
 )
 
 
@@ -199,6 +199,10 @@ OPERATIONS: dict[tuple[str, str], Json] = {
     },
     ("post", "/analytics/files/upload"): {
         "scopes": (FILES_WRITE,),
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("FileUploadRequest")}},
+        },
         "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
         "errors": ["404", "413", "422"],
     },
@@ -227,8 +231,8 @@ OPERATIONS: dict[tuple[str, str], Json] = {
         "parameters": [
             query(
                 "format",
-                {"type": "string", "enum": ["json", "csv"], "default": "json"},
-                "json: a JSON array; csv: a spreadsheet-safe CSV download.",
+                {"type": "string", "enum": ["json", "csv", ""], "default": "json"},
+                "json: a JSON array; csv: a spreadsheet-safe CSV download; empty: json.",
             )
         ],
         "responses": {
@@ -388,12 +392,6 @@ def complete(document: Json) -> Json:
     """Add parameters, bodies, security and error answers to FastAPI's ``document``."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    # Constraints the Files API checks by hand, on api/files.py's model.
-    for name, constraints in FILE_SPEC.items():
-        schemas.get("FileSpec", {}).get("properties", {}).get(name, {}).update(constraints)
-    # api/errors.py answers validation errors in the common body, not FastAPI's.
-    schemas.pop("HTTPValidationError", None)
-    schemas.pop("ValidationError", None)
     schemas.update(copy.deepcopy(SCHEMAS))
     schemas["UploadData"]["properties"]["TimeZone"]["enum"] = [*time_zones(), None]
     schemas["S3Error"] = copy.deepcopy(S3_ERROR)
@@ -406,7 +404,19 @@ def complete(document: Json) -> Json:
             complete_operation(operation, copy.deepcopy(extra))
     document["paths"][f"{OBJECT_ROUTE_PREFIX}{{key}}"] = copy.deepcopy(OBJECT_PATH)
     add_links(document)
+    prune_unreferenced(schemas, document)
     return document
+
+
+def prune_unreferenced(schemas: Json, document: Json) -> None:
+    """Drop FastAPI's schemas that no answer uses any more (HTTPValidationError, route models)."""
+    while True:
+        text = json.dumps(document)
+        unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
+        if not unused:
+            return
+        for name in unused:
+            del schemas[name]
 
 
 # OpenAPI links: where an answer's values feed the next request (clients, and
@@ -474,10 +484,9 @@ def with_dataset_types(document: Json, names: list[str]) -> Json:
     for parameter in push_upload.get("parameters", []):
         if parameter["name"] == "type":
             parameter["schema"]["enum"] = [*PUSH_TYPES, *(n for n in names if n not in PUSH_TYPES)]
-    request = document["components"]["schemas"].get("UploadRequest", {})
-    dataset_type = request.get("properties", {}).get("datasetType")
-    if names and dataset_type is not None:  # an empty enum would say no request is valid
-        dataset_type["enum"] = names
+    if names:  # an empty enum would say no request is valid
+        request = document["components"]["schemas"]["FileUploadRequest"]
+        request["properties"]["datasetType"]["enum"] = names
     return document
 
 

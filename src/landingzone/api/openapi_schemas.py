@@ -349,23 +349,37 @@ def time_zones() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-FILE_SPEC: Json = {
-    "name": {
-        "minLength": 1,
-        "maxLength": MAX_FILENAME_BYTES,
-        "pattern": FILENAME_PATTERN,
-        "description": (
-            f"The file name, e.g. provider_2025-01-01.csv: 1-{MAX_FILENAME_BYTES} bytes of UTF-8, "
-            "no '/', '\\' or control characters, not '.' or '..', no leading or trailing space."
-        ),
-    },
-    "type": {
-        # Case-insensitive, as FilesService reads it.
-        "pattern": "^("
-        + "|".join(
-            "".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in SUPPORTED_FILE_TYPES
-        )
-        + ")$",
-        "description": f"The file format: {', '.join(SUPPORTED_FILE_TYPES)} (any case).",
+FILE_NAME: Json = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_FILENAME_BYTES,
+    "pattern": FILENAME_PATTERN,
+    "description": (
+        f"The file name, e.g. provider_2025-01-01.csv: 1-{MAX_FILENAME_BYTES} bytes of UTF-8, "
+        "no '/', '\\' or control characters, not '.' or '..', no leading or trailing space."
+    ),
+}
+FILE_FORMAT: Json = {
+    "type": "string",
+    # Any case, as FilesService reads it.
+    "pattern": "^("
+    + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in SUPPORTED_FILE_TYPES)
+    + ")$",
+    "description": f"The file format: {', '.join(SUPPORTED_FILE_TYPES)} (any case).",
+}
+SCHEMAS["FileUploadRequest"] = {
+    "type": "object",
+    "description": "POST /analytics/files/upload (SPEC §4, seed 003).",
+    "required": ["datasetType", "file"],
+    "properties": {
+        "datasetType": {
+            "type": "string",
+            "description": "A dataset type of this deployment (listed as it has them).",
+        },
+        "file": {
+            "type": "object",
+            "required": ["name", "type"],
+            "properties": {"name": FILE_NAME, "type": FILE_FORMAT},
+        },
     },
 }
