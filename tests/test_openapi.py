@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from openapi_spec_validator import validate
 
-from landingzone.api.openapi import OPERATIONS
+from landingzone.api.openapi_operations import OPERATIONS
 from landingzone.auth.scopes import ALL_SCOPES
 from tests.conftest import Harness
 
