@@ -11,6 +11,7 @@ from landingzone.api.context import ApiContext
 from landingzone.api.edges import BodyLimits
 from landingzone.api.errors import install_error_handlers
 from landingzone.api.objects import ObjectEndpoint
+from landingzone.api.openapi import describe_api
 
 
 def create_api(ctx: ApiContext) -> FastAPI:
@@ -18,6 +19,8 @@ def create_api(ctx: ApiContext) -> FastAPI:
         title="landingzone",
         version=__version__,
         description="Self-hosted landing zone for customer data files.",
+        docs_url=None,  # describe_api serves these without a CDN
+        redoc_url=None,
     )
     api.state.context = ctx
     install_error_handlers(api)
@@ -27,6 +30,7 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(analytics.router)
     api.include_router(uploadapi.router)
     api.include_router(health.router)
+    describe_api(api)  # /openapi.json, /docs, /redoc
     return api
 
 

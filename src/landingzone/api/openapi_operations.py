@@ -1,0 +1,383 @@
+"""What each operation of the API takes and answers, for the OpenAPI document.
+
+One entry per (method, path): the parameters and bodies that the route reads by
+hand, its scopes, its answers and its error statuses. ``api/openapi.py`` merges
+them into FastAPI's generated document.
+"""
+
+from __future__ import annotations
+
+from landingzone.api.openapi_schemas import (
+    FILENAME_PATTERN,
+    NOT_BLANK,
+    STRING,
+    Json,
+    ref,
+)
+from landingzone.auth.scopes import CONNECTOR_WRITE, FILES_READ, FILES_WRITE
+from landingzone.auth.scopes import UPLOAD_API as UPLOAD_API_SCOPE
+from landingzone.auth.signing import (
+    EXPIRES_PARAM,
+    SIGNATURE_PARAM,
+    UPLOAD_PARAM,
+)
+from landingzone.domain.models import FileStatus
+from landingzone.domain.names import MAX_FILENAME_BYTES
+from landingzone.domain.push import MAX_BATCH, MAX_PAGE
+from landingzone.domain.uploadapi import DATA_KEYS
+
+ERRORS: dict[str, str] = {
+    "400": "The query string is invalid; the message says which parameter and how to fix it.",
+    "401": "No, a malformed, expired or revoked access token (WWW-Authenticate says which).",
+    "403": "The access token lacks the operation's scope.",
+    "404": "No such resource for this customer.",
+    "409": "Conflict with the current state; the message says what to do.",
+    "413": "The body is larger than the limit.",
+    "422": "The JSON body is invalid; the message says which field and how to fix it.",
+    "429": "Rate limit exceeded: retry after Retry-After seconds.",
+    "503": "A dependency (database or storage) is unavailable: retry after Retry-After seconds.",
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+WWW_AUTHENTICATE = {"description": "The Bearer or Basic challenge.", "schema": STRING}
+
+
+def error_response(
+    status: str, description: str | None = None, schema: str = "Error", *, challenge: bool = True
+) -> Json:
+    """An error answer in the common body; ``challenge``: a 401 always has WWW-Authenticate."""
+    response: Json = {
+        "description": description or ERRORS[status],
+        "content": {"application/json": {"schema": ref(schema)}},
+    }
+    if status == "429":
+        response["headers"] = {"Retry-After": {**RETRY_AFTER, "required": True}}
+    elif status == "503":
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    elif status == "401":
+        response["headers"] = {"WWW-Authenticate": {**WWW_AUTHENTICATE, "required": challenge}}
+    return response
+
+
+# The Upload API's own 401 (a Key, key or Username of another client) has no challenge.
+UPLOAD_API_401 = error_response(
+    "401",
+    "A missing or invalid access token, or a Key/key/Username that is not this client's.",
+    challenge=False,
+)
+
+
+def query(name: str, schema: Json, description: str, *, required: bool = False) -> Json:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+LIMIT = query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    "Page size.",
+)
+CURSOR = query(
+    "cursor",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+    "The nextCursor of the previous page (empty: the first page); anything else is a 400.",
+)
+
+
+def ok(schema: Json, description: str, media: str = "application/json") -> Json:
+    return {"description": description, "content": {media: {"schema": schema}}}
+
+
+READERS = (FILES_READ, FILES_WRITE)  # as api/files.py: an uploader polls its own files
+# What each operation adds to FastAPI's: keyed by (method, path) as in the document.
+# "errors" lists its error statuses besides 401/403/429/503, which every Bearer
+# operation has.
+OPERATIONS: dict[tuple[str, str], Json] = {
+    ("post", "/oauth2/token"): {
+        "description": (
+            "The client-credentials grant (RFC 6749 §4.4); also served as POST /connect/token. "
+            "Answers carry Cache-Control: no-store."
+        ),
+        "security": [{"basicAuth": []}, {}],
+        "requestBody": {
+            "required": True,
+            "description": (
+                "Client authentication: HTTP Basic (preferred), or the form fields client_id "
+                "and client_secret instead; never both ways in one request."
+            ),
+            "content": {"application/x-www-form-urlencoded": {"schema": ref("TokenRequest")}},
+        },
+        "responses": {
+            "200": ok(ref("TokenResponse"), "An access token."),
+            "400": error_response(
+                "400",
+                "invalid_request, unsupported_grant_type or invalid_scope.",
+                "OAuthError",
+            ),
+            "401": error_response(
+                "401",
+                "invalid_client: missing, malformed or wrong client credentials.",
+                "OAuthError",
+            ),
+            "413": error_response("413"),
+            "429": error_response("429"),
+            "503": error_response("503"),
+        },
+    },
+    ("get", "/services/push/v1/customer/apps/{appId}/upload"): {
+        "scopes": (CONNECTOR_WRITE,),
+        "parameters": [
+            {
+                **query(
+                    "filenames",
+                    {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_BATCH,
+                        "uniqueItems": True,
+                        "items": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": MAX_FILENAME_BYTES,
+                            "pattern": FILENAME_PATTERN,
+                        },
+                    },
+                    (
+                        f"1 to {MAX_BATCH} distinct filenames, repeated: "
+                        "?filenames=a.csv&filenames=b.csv. "
+                        f"Each 1-{MAX_FILENAME_BYTES} bytes of UTF-8 after NFC normalisation; no "
+                        "'/', '\\' or control characters; not '.' or '..'; no leading or trailing "
+                        "space."
+                    ),
+                    required=True,
+                ),
+                "style": "form",
+                "explode": True,
+            },
+            query(
+                "type",
+                {"type": "string"},  # enum: with_dataset_types
+                (
+                    "Routes the files: users, contracts, other, or the name of a dataset type "
+                    "of this deployment (then tabular files are validated)."
+                ),
+            ),
+        ],
+        "responses": {"200": ok(ref("UploadUrls"), "Signed PUT URLs, in request order.")},
+        "errors": ["400", "404"],
+    },
+    ("get", "/services/push/v1/customer/apps/{appId}/files"): {
+        "scopes": (CONNECTOR_WRITE,),
+        "parameters": [LIMIT, CURSOR],
+        "responses": {"200": ok(ref("PushedFiles"), "One page of pushed files, newest first.")},
+        "errors": ["400", "404"],
+    },
+    ("post", "/analytics/files/upload"): {
+        "scopes": (FILES_WRITE,),
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("FileUploadRequest")}},
+        },
+        "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
+        "errors": ["404", "413", "422"],
+    },
+    ("get", "/analytics/files/{id}"): {
+        "scopes": READERS,
+        "responses": {"200": ok(ref("File"), "The file's status and statistics.")},
+        "errors": ["404"],
+    },
+    ("get", "/analytics/files"): {
+        "scopes": READERS,
+        "parameters": [
+            query(
+                "status",
+                {"type": "string", "enum": [s.value for s in FileStatus]},
+                "Only files with this status.",
+            ),
+            query("datasetType", STRING, "Only files of this dataset type."),
+            LIMIT,
+            CURSOR,
+        ],
+        "responses": {"200": ok(ref("Files"), "One page of files, newest first.")},
+        "errors": ["400"],
+    },
+    ("get", "/analytics/files/{id}/errors"): {
+        "scopes": READERS,
+        "parameters": [
+            query(
+                "format",
+                {"type": "string", "enum": ["json", "csv", ""], "default": "json"},
+                "json: a JSON array; csv: a spreadsheet-safe CSV download; empty: json.",
+            )
+        ],
+        "responses": {
+            "200": {
+                "description": "Every error the validator kept.",
+                "content": {
+                    "application/json": {"schema": {"type": "array", "items": ref("CellError")}},
+                    "text/csv": {"schema": STRING},
+                },
+            }
+        },
+        "errors": ["400", "404"],
+    },
+    ("get", "/analytics/datasets/{datasetType}/summary"): {
+        "scopes": READERS,
+        "responses": {"200": ok(ref("DatasetSummary"), "Imported rows per file and per day.")},
+        "errors": ["400", "404"],
+    },
+    ("post", "/UploadData"): {
+        "scopes": (UPLOAD_API_SCOPE,),
+        "description": "Also served as POST /api/UploadData.",
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ref("UploadData")}},
+        },
+        "responses": {
+            "200": ok(ref("ProcessingToken"), "The submission's processing token."),
+            "401": UPLOAD_API_401,
+        },
+        "errors": ["404", "409", "413", "422"],
+    },
+    ("get", "/GetResults"): {
+        "scopes": (UPLOAD_API_SCOPE,),
+        "description": "Also served as GET /api/GetResults.",
+        "parameters": [
+            query(
+                "token",
+                {"type": "string", "pattern": NOT_BLANK},
+                "The processing token UploadData answered.",
+                required=True,
+            ),
+            query(
+                "dataKey",
+                {"type": "string", "enum": list(DATA_KEYS)},
+                "What to read.",
+                required=True,
+            ),
+            query(
+                "key",
+                {"type": "string", "pattern": NOT_BLANK},
+                "The client's API key.",
+                required=True,
+            ),
+        ],
+        "responses": {
+            "200": ok(ref("Results"), "The status, feedback or results."),
+            "401": UPLOAD_API_401,
+        },
+        "errors": ["400", "404", "409"],
+    },
+    ("get", "/healthz"): {
+        "security": [],
+        "responses": {"200": ok(ref("Health"), "The process answers.")},
+    },
+    ("get", "/readyz"): {
+        "security": [],
+        "responses": {
+            "200": ok(ref("Health"), "Database and storage are reachable."),
+            "503": error_response("503", "Not ready: the message names what is unreachable."),
+        },
+    },
+}
+
+OBJECT_PATH: Json = {
+    "put": {
+        "tags": ["objects"],
+        "summary": "Upload one file to a signed URL (S3 pre-signed PUT semantics)",
+        "description": (
+            "The URL comes whole from the Push or Files API; its query string is its signature "
+            "and must not be changed. Errors are S3's XML documents, not the JSON error body."
+        ),
+        "operationId": "put_object",
+        "security": [],
+        "parameters": [
+            {
+                "name": "key",
+                "in": "path",
+                "required": True,
+                "description": "The object key, as in the signed URL.",
+                "schema": STRING,
+            },
+            *(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": True,
+                    "description": f"Part of the signature: {meaning}. Keep it as issued.",
+                    "schema": schema,
+                }
+                for name, meaning, schema in (
+                    (UPLOAD_PARAM, "the upload's id, the unit of single use", STRING),
+                    (
+                        EXPIRES_PARAM,
+                        "the expiry, Unix time",
+                        {"type": "string", "pattern": "^[0-9]+$"},
+                    ),
+                    (SIGNATURE_PARAM, "HMAC-SHA256 of method, key, id and expiry", STRING),
+                )
+            ),
+            {
+                "name": "Content-MD5",
+                "in": "header",
+                "required": False,
+                "description": "Base64 MD5 of the body, verified when sent.",
+                "schema": STRING,
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "Stored durably.",
+                "headers": {
+                    "ETag": {
+                        "description": "The quoted MD5 hex of the body.",
+                        "schema": STRING,
+                        "required": True,
+                    },
+                    "X-Lz-Version": {
+                        "description": "The object's version: 1, then one more per upload.",
+                        "schema": {"type": "integer", "minimum": 1},
+                    },
+                },
+            },
+            **{
+                status: {
+                    "description": description,
+                    "content": {"application/xml": {"schema": ref("S3Error")}},
+                }
+                for status, description in {
+                    "400": "EntityTooLarge, BadDigest, InvalidDigest, IncompleteBody, ...",
+                    "403": "AccessDenied (expired or used) or SignatureDoesNotMatch.",
+                    "405": "Only PUT.",
+                    "409": "Another PUT to this URL is in flight.",
+                    "411": "MissingContentLength.",
+                    "503": "SlowDown: retry after Retry-After seconds.",
+                }.items()
+            },
+        },
+    }
+}
+
+
+# OpenAPI links: where an answer's values feed the next request (clients, and
+# schemathesis's stateful phase, follow them).
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, Json]]] = {
+    ("post", "/analytics/files/upload", "201"): {
+        "GetFile": ("get", "/analytics/files/{id}", {"id": "$response.body#/id"}),
+        "GetFileErrors": ("get", "/analytics/files/{id}/errors", {"id": "$response.body#/id"}),
+    },
+    ("post", "/UploadData", "200"): {
+        "GetResults": ("get", "/GetResults", {"token": "$response.body"}),
+    },
+}

@@ -1,0 +1,385 @@
+"""The component schemas of the OpenAPI document: the JSON bodies landingzone sends and reads.
+
+``api/openapi.py`` puts them into the document and refers to them by name.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Any
+
+from landingzone.auth.scopes import ALL_SCOPES
+from landingzone.domain.files import SUPPORTED_FILE_TYPES
+from landingzone.domain.models import FileStatus
+from landingzone.domain.names import MAX_FILENAME_BYTES
+from landingzone.domain.uploadapi import NAME_LIMIT
+
+Json = dict[str, Any]
+
+
+def ref(name: str) -> Json:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Json) -> Json:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# Not blank as the server's str.strip() sees it: at least one character that is not
+# Python whitespace (which differs from a JSON Schema regex's \\s: U+001C-U+001F, U+0085
+# are whitespace to Python, U+FEFF is not).
+PYTHON_SPACE = "".join(f"\\u{code:04x}" for code in range(0x3001) if chr(code).isspace())
+NOT_BLANK = f"[^{PYTHON_SPACE}]"
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+SCOPE_NAMES = "|".join(scope.replace(".", r"\.") for scope in ALL_SCOPES)
+# A filename as SPEC §3 accepts it, less the byte limit, which JSON Schema cannot say.
+FILENAME_PATTERN = (
+    r"^(?!\.\.?$)(?! )(?!.* $)[^/\\\u0000-\u001f\u007f-\u009f]+$"  # not . or .., no edge spaces
+)
+
+SCHEMAS: dict[str, Json] = {
+    "Error": {
+        "type": "object",
+        "description": "The common error body of every JSON answer but a success (SPEC §7).",
+        "required": ["code", "message", "success"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[1-5][0-9]{2}$", "examples": ["400"]},
+            "message": {"type": "string", "description": "What is wrong and how to fix it."},
+            "success": {"type": "boolean", "const": False},
+        },
+    },
+    "OAuthError": {
+        "description": "A token endpoint error: the common error body plus RFC 6749 §5.2's fields.",
+        "allOf": [
+            ref("Error"),
+            {
+                "type": "object",
+                "required": ["error", "error_description"],
+                "properties": {
+                    "error": {
+                        "type": "string",
+                        "enum": [
+                            "invalid_request",
+                            "invalid_client",
+                            "invalid_grant",
+                            "unauthorized_client",
+                            "unsupported_grant_type",
+                            "invalid_scope",
+                        ],
+                    },
+                    "error_description": STRING,
+                },
+            },
+        ],
+    },
+    "TokenRequest": {
+        "type": "object",
+        "description": (
+            "RFC 6749 §4.4, each field at most once. Authenticate with HTTP Basic "
+            "(`base64(urlencode(client_id):urlencode(client_secret))`), or instead of Basic "
+            "with the form fields `client_id` and `client_secret` (never both ways in one "
+            "request: that is a 400 invalid_request)."
+        ),
+        "required": ["grant_type"],
+        # A form field is a string, once: a repeated field is a 400 invalid_request.
+        "additionalProperties": {"type": "string"},
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "scope": {
+                "type": "string",
+                "description": (
+                    "Space-separated scopes; absent or empty means every scope of the client. "
+                    "Each may carry the LZ_SCOPE_URI_PREFIX prefix, which is stripped."
+                ),
+                "pattern": rf"^(({SCOPE_NAMES})( ({SCOPE_NAMES}))*)?$",
+            },
+        },
+    },
+    "TokenResponse": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "scope"],
+        "properties": {
+            "access_token": STRING,
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "expires_in": {"type": "integer", "minimum": 1},
+            "scope": {"type": "string", "description": "The granted scopes, space-separated."},
+        },
+    },
+    "UploadUrls": {
+        "type": "object",
+        "description": "Each requested filename, in request order, to its signed PUT URL.",
+        "additionalProperties": {"type": "string", "format": "uri"},
+    },
+    "PushedFile": {
+        "type": "object",
+        "required": ["name", "size", "sha256", "md5", "version", "uploadedAt", "status"],
+        "properties": {
+            "name": STRING,
+            "type": nullable(STRING),
+            "size": {"type": "integer", "minimum": 0},
+            "sha256": STRING,
+            "md5": STRING,
+            "version": {"type": "integer", "minimum": 1},
+            "uploadedAt": TIMESTAMP,
+            "status": {
+                "type": "string",
+                "description": "`Stored` for files that are not validated, else the file status.",
+            },
+            "id": {"type": "string", "description": "The Files API id of a validated file."},
+            "failureReason": nullable(STRING),
+        },
+    },
+    "PushedFiles": {
+        "type": "object",
+        "required": ["files", "nextCursor"],
+        "properties": {
+            "files": {"type": "array", "items": ref("PushedFile")},
+            "nextCursor": nullable(STRING),
+        },
+    },
+    "CellError": {
+        "type": "object",
+        "required": ["row", "column", "field", "value", "code", "message"],
+        "properties": {
+            "row": nullable(INTEGER),
+            "column": nullable(INTEGER),
+            "field": nullable(STRING),
+            "value": nullable(STRING),
+            "code": STRING,
+            "message": STRING,
+        },
+    },
+    "File": {
+        "type": "object",
+        "required": ["id", "datasetType", "file", "status", "statistics", "errors"],
+        "properties": {
+            "id": STRING,
+            "datasetType": STRING,
+            "file": {
+                "type": "object",
+                "required": ["name", "type"],
+                "properties": {
+                    "name": STRING,
+                    "type": STRING,
+                    "size": nullable(INTEGER),
+                    "sha256": nullable(STRING),
+                },
+            },
+            "status": {"type": "string", "enum": [s.value for s in FileStatus]},
+            "failureReason": nullable(STRING),
+            "createdAt": nullable(TIMESTAMP),
+            "uploadedAt": nullable(TIMESTAMP),
+            "startedAt": nullable(TIMESTAMP),
+            "finishedAt": nullable(TIMESTAMP),
+            "statistics": {
+                "type": "object",
+                "properties": {
+                    name: nullable(INTEGER)
+                    for name in ("rowsTotal", "rowsImported", "rowsRejected", "bytes", "durationMs")
+                },
+            },
+            "errorCount": INTEGER,
+            "errorsTruncated": {"type": "boolean"},
+            "errors": {
+                "type": "array",
+                "description": "The first errors; the whole report is at /errors.",
+                "items": ref("CellError"),
+            },
+        },
+    },
+    "Files": {
+        "type": "object",
+        "required": ["files", "nextCursor"],
+        "properties": {
+            "files": {"type": "array", "items": ref("File")},
+            "nextCursor": nullable(STRING),
+        },
+    },
+    "IssuedFile": {
+        "type": "object",
+        "required": ["id", "uploadUrl", "expiresAt", "status", "datasetType", "file"],
+        "properties": {
+            "id": STRING,
+            "uploadUrl": {"type": "string", "format": "uri"},
+            "expiresAt": TIMESTAMP,
+            "status": {"type": "string", "enum": [s.value for s in FileStatus]},
+            "datasetType": STRING,
+            "file": {
+                "type": "object",
+                "required": ["name", "type"],
+                "properties": {"name": STRING, "type": STRING},
+            },
+        },
+    },
+    "DatasetSummary": {
+        "type": "object",
+        "required": ["datasetType", "totalRows", "files", "days"],
+        "properties": {
+            "datasetType": STRING,
+            "totalRows": INTEGER,
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": STRING,
+                        "name": STRING,
+                        "uploadedAt": TIMESTAMP,
+                        "rows": INTEGER,
+                    },
+                },
+            },
+            "days": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "day": {"type": "string", "format": "date"},
+                        "files": INTEGER,
+                        "rows": INTEGER,
+                    },
+                },
+            },
+        },
+    },
+    "UploadData": {
+        "type": "object",
+        "description": "One submission of the Upload API (SPEC §5, seed 004).",
+        "required": ["Name", "Data", "Key"],
+        "properties": {
+            "Name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": NAME_LIMIT,
+                "pattern": NOT_BLANK,
+                "description": "Identifies the submission within the customer.",
+            },
+            "Data": {
+                "type": "string",
+                "description": (
+                    "CSV: Reference, StartDate (DD/MM/YYYY), StartTime (hh:mm), EndDate, EndTime."
+                ),
+            },
+            "EventData": {
+                "type": ["string", "null"],
+                "description": (
+                    "CSV: Reference, EventStartDate, EventStartTime, EventEndDate, "
+                    "EventEndTime, Description, TimeReference (0, 1 or 2)."
+                ),
+            },
+            "Username": {
+                "type": ["string", "null"],
+                "description": "The client id of the token's client; optional.",
+            },
+            "Key": {"type": "string", "description": "The client's API key."},
+            "Overwrite": {
+                "description": (
+                    "Replace an existing submission of the same Name: true or false, as a JSON "
+                    'boolean or the string "true"/"false" in any case; absent or null is false.'
+                ),
+                "anyOf": [
+                    {"type": ["boolean", "null"]},
+                    {
+                        "type": "string",
+                        "pattern": r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$",
+                    },
+                ],
+            },
+            "TimeZone": {
+                "type": ["string", "null"],
+                "enum": [],  # filled by time_zones(): the names this machine's zoneinfo knows
+                "description": (
+                    "An IANA zone name (e.g. Europe/Paris) for events with TimeReference 2; "
+                    "default: the customer's zone."
+                ),
+            },
+        },
+    },
+    "ProcessingToken": {"type": "string", "format": "uuid"},
+    "Results": {
+        "description": (
+            "dataKey=status: the status string; feedback: a list of problems; "
+            "tableofresultids: one entry per Data row."
+        ),
+        "anyOf": [
+            {
+                "type": "string",
+                "enum": ["pending", "processing", "completedsuccessfully", "failed"],
+            },
+            {"type": "array", "items": {"type": "object"}},
+        ],
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status"],
+        "properties": {
+            "status": STRING,
+            "checks": {"type": "object", "additionalProperties": STRING},
+        },
+    },
+}
+
+SECURITY_SCHEMES: Json = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "An access token from POST /oauth2/token with the operation's scope.",
+    },
+    "basicAuth": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The token endpoint's client authentication: client_id and client_secret.",
+    },
+}
+
+# The error answers, by status, that operations name below.
+S3_ERROR: Json = {
+    "type": "object",
+    "xml": {"name": "Error"},
+    "properties": {"Code": STRING, "Message": STRING, "RequestId": STRING},
+}
+
+
+@cache
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+FILE_NAME: Json = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_FILENAME_BYTES,
+    "pattern": FILENAME_PATTERN,
+    "description": (
+        f"The file name, e.g. provider_2025-01-01.csv: 1-{MAX_FILENAME_BYTES} bytes of UTF-8, "
+        "no '/', '\\' or control characters, not '.' or '..', no leading or trailing space."
+    ),
+}
+FILE_FORMAT: Json = {
+    "type": "string",
+    # Any case, as FilesService reads it.
+    "pattern": "^("
+    + "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in kind) for kind in SUPPORTED_FILE_TYPES)
+    + ")$",
+    "description": f"The file format: {', '.join(SUPPORTED_FILE_TYPES)} (any case).",
+}
+SCHEMAS["FileUploadRequest"] = {
+    "type": "object",
+    "description": "POST /analytics/files/upload (SPEC §4, seed 003).",
+    "required": ["datasetType", "file"],
+    "properties": {
+        "datasetType": {
+            "type": "string",
+            "description": "A dataset type of this deployment (listed as it has them).",
+        },
+        "file": {
+            "type": "object",
+            "required": ["name", "type"],
+            "properties": {"name": FILE_NAME, "type": FILE_FORMAT},
+        },
+    },
+}
