@@ -172,7 +172,8 @@ def test_listing_filters_and_pages(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["?status=Done", "?limit=0", "?cursor=zzz", "?page=1", "?limit=1&limit=2"]
+    "query",
+    ["?status=Done", "?limit=0", "?limit=%C2%B2", "?cursor=zzz", "?page=1", "?limit=1&limit=2"],
 )
 def test_listing_bad_queries_are_400(sqlite_harness: Harness, query: str) -> None:
     headers = sqlite_harness.auth(sqlite_harness.tenant("acme"))

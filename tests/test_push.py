@@ -201,7 +201,9 @@ def test_listing_is_newest_first_with_versions_and_pages(harness: Harness) -> No
     assert rest["nextCursor"] is None
 
 
-@pytest.mark.parametrize("query", ["?limit=0", "?limit=abc", "?cursor=%%%", "?page=2"])
+@pytest.mark.parametrize(
+    "query", ["?limit=0", "?limit=abc", "?limit=%C2%B2", "?cursor=%%%", "?page=2"]
+)
 def test_listing_bad_queries_are_400(sqlite_harness: Harness, query: str) -> None:
     creds = sqlite_harness.tenant("acme")
     response = sqlite_harness.http.get(

@@ -171,6 +171,7 @@ def test_key_and_username_must_be_the_callers(harness: Harness, uploader: Upload
         response = harness.http.post("/UploadData", json=body, headers=uploader.headers)
         assert response.status_code == status, body
         assert word in response.json()["message"]
+        assert response.headers["www-authenticate"] == 'Bearer realm="landingzone"'
     assert harness.services.submissions.name_exists(1, "n") is False
     ok = uploader.body("n", data, Username=f"  {uploader.creds.client_id.upper()} ")
     assert harness.http.post("/UploadData", json=ok, headers=uploader.headers).status_code == 200

@@ -34,7 +34,12 @@ class BadRequest(ApiError):
 
 
 class Unauthorized(ApiError):
+    """401; RFC 9110 §15.5.2 requires a challenge, so one is always sent."""
+
     status = 401
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, headers=headers or {"WWW-Authenticate": BEARER_REALM})
 
 
 class Forbidden(ApiError):

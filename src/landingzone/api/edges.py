@@ -155,7 +155,7 @@ class _Exchange:
                     "InvalidArgument",
                     "Send either Content-Length or Transfer-Encoding: chunked, not both.",
                 )
-            if not declared.strip().isdigit():
+            if not (declared.strip().isascii() and declared.strip().isdigit()):
                 raise EdgeRefusal(
                     400, "InvalidArgument", "Content-Length must be a whole number of bytes."
                 )

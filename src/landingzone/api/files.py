@@ -127,7 +127,7 @@ async def list_files(request: Request) -> JSONResponse:
     principal = authorize(request, READERS)
     only_params(request, {"status", "datasetType", "limit", "cursor"})
     raw_limit = single_param(request, "limit")
-    if raw_limit is not None and not raw_limit.isdigit():
+    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
         raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
     page = context(request).files.list_files(
         principal.customer_id,

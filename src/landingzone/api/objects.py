@@ -142,6 +142,6 @@ class ObjectEndpoint:
 def _content_length(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit():
+    if not (value.strip().isascii() and value.strip().isdigit()):
         raise S3Error(400, "InvalidArgument", "Content-Length must be a whole number of bytes.")
     return int(value)

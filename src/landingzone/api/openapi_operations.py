@@ -44,10 +44,8 @@ RETRY_AFTER = {
 WWW_AUTHENTICATE = {"description": "The Bearer or Basic challenge.", "schema": STRING}
 
 
-def error_response(
-    status: str, description: str | None = None, schema: str = "Error", *, challenge: bool = True
-) -> Json:
-    """An error answer in the common body; ``challenge``: a 401 always has WWW-Authenticate."""
+def error_response(status: str, description: str | None = None, schema: str = "Error") -> Json:
+    """An error answer in the common body; a 401 always has WWW-Authenticate."""
     response: Json = {
         "description": description or ERRORS[status],
         "content": {"application/json": {"schema": ref(schema)}},
@@ -57,15 +55,15 @@ def error_response(
     elif status == "503":
         response["headers"] = {"Retry-After": RETRY_AFTER}
     elif status == "401":
-        response["headers"] = {"WWW-Authenticate": {**WWW_AUTHENTICATE, "required": challenge}}
+        response["headers"] = {"WWW-Authenticate": {**WWW_AUTHENTICATE, "required": True}}
     return response
 
 
-# The Upload API's own 401 (a Key, key or Username of another client) has no challenge.
+# The Upload API's own 401 (a Key, key or Username of another client) carries the
+# Bearer challenge too: every 401 has one.
 UPLOAD_API_401 = error_response(
     "401",
     "A missing or invalid access token, or a Key/key/Username that is not this client's.",
-    challenge=False,
 )
 
 

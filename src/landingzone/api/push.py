@@ -79,7 +79,7 @@ async def list_files(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
     only_params(request, {"limit", "cursor"})
     raw_limit = single_param(request, "limit")
-    if raw_limit is not None and not raw_limit.isdigit():
+    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
         raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
     page = context(request).push.list_files(
         principal.customer_id,

@@ -30,7 +30,7 @@ def mark_supervisor() -> None:
 
 def supervisor_pid() -> int | None:
     value = os.environ.get(SUPERVISOR_ENV, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def die_with_supervisor(signum: signal.Signals) -> None:

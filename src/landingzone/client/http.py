@@ -109,7 +109,7 @@ def describe(response: httpx.Response) -> LandingzoneClientError:
 
 def retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
-    return min(float(value), RETRY_AFTER_CAP) if value.isdigit() else None
+    return min(float(value), RETRY_AFTER_CAP) if value.isascii() and value.isdigit() else None
 
 
 def raise_for_answer(response: httpx.Response) -> None:

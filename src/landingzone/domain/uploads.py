@@ -102,7 +102,9 @@ class UploadService:
                 "Query-string authentication requires the X-Lz-Upload, X-Lz-Expires and "
                 "X-Lz-Signature parameters: use the signed URL exactly as issued."
             )
-        if len(query) != len(wanted) or not params[EXPIRES_PARAM].isdigit():
+        if len(query) != len(wanted) or not (
+            params[EXPIRES_PARAM].isascii() and params[EXPIRES_PARAM].isdigit()
+        ):
             raise SIGNATURE_MISMATCH
         upload_id = params[UPLOAD_PARAM]
         expires_at = int(params[EXPIRES_PARAM])
