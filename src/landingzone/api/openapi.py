@@ -96,6 +96,8 @@ def complete_operation(operation: Json, extra: Json) -> None:
         wanted = " or ".join(scopes) or "see docs/api.md"
         extra["description"] = f"{extra.get('description', '')} Scope: {wanted}.".strip()
         errors = [*errors, "401", "403", "429", "503"]
+    if "requestBody" in operation or "requestBody" in extra:
+        errors = [*errors, "408"]  # api/edges.py: a body that stalls past the idle timeout
     for status in errors:
         responses.setdefault(status, error_response(status))
     parameters = operation.setdefault("parameters", [])

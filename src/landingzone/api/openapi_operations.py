@@ -31,6 +31,7 @@ ERRORS: dict[str, str] = {
     "401": "No, a malformed, expired or revoked access token (WWW-Authenticate says which).",
     "403": "The access token lacks the operation's scope.",
     "404": "No such resource for this customer.",
+    "408": "The body stalled: nothing arrived for LZ_BODY_IDLE_TIMEOUT seconds. Send it again.",
     "409": "Conflict with the current state; the message says what to do.",
     "413": "The body is larger than the limit.",
     "422": "The JSON body is invalid; the message says which field and how to fix it.",
@@ -355,7 +356,8 @@ OBJECT_PATH: Json = {
                     "content": {"application/xml": {"schema": ref("S3Error")}},
                 }
                 for status, description in {
-                    "400": "EntityTooLarge, BadDigest, InvalidDigest, IncompleteBody, ...",
+                    "400": "EntityTooLarge, BadDigest, InvalidDigest, IncompleteBody, "
+                    "InvalidArgument, RequestTimeout (the body stalled), ...",
                     "403": "AccessDenied (expired or used) or SignatureDoesNotMatch.",
                     "405": "Only PUT.",
                     "409": "Another PUT to this URL is in flight.",
