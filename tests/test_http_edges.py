@@ -217,7 +217,7 @@ def test_put_disconnect_mid_body_is_quiet_and_keeps_the_url(
 
 
 @pytest.mark.parametrize("path", ["/analytics/files/upload", "/UploadData"])
-def test_ten_thousand_deep_json_is_400(
+def test_ten_thousand_deep_json_is_422(
     sqlite_harness: Harness, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     headers = {**sqlite_harness.auth(sqlite_harness.tenant("acme"))}
@@ -226,6 +226,16 @@ def test_ten_thousand_deep_json_is_400(
         response = sqlite_harness.http.post(
             path, content=deep, headers={**headers, "content-type": "application/json"}
         )
-    assert 400 <= response.status_code < 500, response.text
+    assert response.status_code == 422, response.text  # a JSON-body problem (SPEC §7)
     assert response.json()["success"] is False
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("path", ["/analytics/files/upload", "/UploadData"])
+def test_a_json_body_that_is_not_utf8_is_422(sqlite_harness: Harness, path: str) -> None:
+    headers = {**sqlite_harness.auth(sqlite_harness.tenant("acme"))}
+    response = sqlite_harness.http.post(
+        path, content=b"-\xff", headers={**headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert "UTF-8" in response.json()["message"]

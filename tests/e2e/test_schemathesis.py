@@ -111,6 +111,12 @@ parameters = {{ "query.cursor" = {q(push_cursor)} }}
 include-path = "/analytics/files"
 parameters = {{ "query.cursor" = {q(files_cursor)} }}
 
+# A scope the document lists but this client was not granted ("admin") is RFC 6749's
+# 400 invalid_scope: a schema-valid request rightly refused for who asks.
+[[operations]]
+include-path = "/oauth2/token"
+checks.positive_data_acceptance.expected-statuses = ["200", "400", "401", "429"]
+
 {dictionaries}
 """
 

@@ -39,6 +39,11 @@ OAUTH_ERROR_CODES = {
     500: "server_error",
     503: "temporarily_unavailable",
 }
+FASTAPI_PARSE_ERROR = "There was an error parsing the body"
+UNPARSABLE_BODY: dict[type[BaseException], str] = {
+    UnicodeDecodeError: "The JSON body is not valid UTF-8: send UTF-8 encoded JSON.",
+    RecursionError: "The JSON body is nested too deeply: flatten it (at most a few levels).",
+}
 # Seconds a client should wait before retrying after the database failed.
 DATABASE_RETRY_AFTER = 5
 DATABASE_UNAVAILABLE = (
@@ -114,6 +119,16 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         allow = (exc.headers or {}).get("Allow")
         if allow:
             message += f" Use {allow}."
+    elif status == 400 and exc.__cause__ is not None and exc.detail == FASTAPI_PARSE_ERROR:
+        # FastAPI's answer to a JSON body that json.loads could not even decode (not
+        # UTF-8, nested too deeply); a JSON-body problem is a 422 (SPEC §7) that says why.
+        status, message = (
+            422,
+            UNPARSABLE_BODY.get(
+                type(exc.__cause__), "The JSON body could not be parsed: send UTF-8 encoded JSON."
+            ),
+        )
+        log.info("%s %s: %s", request.method, request.url.path, message)
     else:
         message = STATUS_MESSAGES.get(status) or str(exc.detail)
     return answer(request, status, message, dict(exc.headers or {}))
@@ -145,9 +160,7 @@ def _client_gone(request: Request, _exc: Exception) -> Response:
 
 def _too_deep(request: Request, _exc: Exception) -> JSONResponse:
     log.info("%s %s: body nested too deeply to parse", request.method, request.url.path)
-    return answer(
-        request, 400, "The JSON body is nested too deeply: flatten it (at most a few levels)."
-    )
+    return answer(request, 422, UNPARSABLE_BODY[RecursionError])
 
 
 def _already_answered(_request: Request, _exc: Exception) -> Response:

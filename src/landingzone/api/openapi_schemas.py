@@ -115,7 +115,18 @@ SCHEMAS: dict[str, Json] = {
     },
     "PushedFile": {
         "type": "object",
-        "required": ["name", "size", "sha256", "md5", "version", "uploadedAt", "status"],
+        "required": [
+            "name",
+            "type",
+            "size",
+            "sha256",
+            "md5",
+            "version",
+            "uploadedAt",
+            "id",
+            "status",
+            "failureReason",
+        ],
         "properties": {
             "name": STRING,
             "type": nullable(STRING),
@@ -126,9 +137,13 @@ SCHEMAS: dict[str, Json] = {
             "uploadedAt": TIMESTAMP,
             "status": {
                 "type": "string",
+                "enum": ["Stored", "Pending", "Processing", "Completed", "Failed"],
                 "description": "`Stored` for files that are not validated, else the file status.",
             },
-            "id": {"type": "string", "description": "The Files API id of a validated file."},
+            "id": {
+                **nullable(STRING),
+                "description": "The Files API id of a validated file; null when `Stored`.",
+            },
             "failureReason": nullable(STRING),
         },
     },
