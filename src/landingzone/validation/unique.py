@@ -171,7 +171,9 @@ class RepeatFinder:
 
     def _write(self, j: int) -> None:
         """Field ``j``'s pending values as one row group (each one's metadata stays in memory)."""
-        if not self._pending.get(j):
+        if not self._pending_rows.get(j):
+            # Nothing to write (every block's values were NULL: a row group cannot be empty).
+            self._pending.pop(j, None)
             return
         table = pa.concat_tables(self._pending.pop(j))
         self._pending_rows[j] = 0

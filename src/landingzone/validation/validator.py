@@ -24,6 +24,7 @@ in ``Report.duplicate_rows`` for the sink's owner to drop.
 
 from __future__ import annotations
 
+import codecs
 import io
 import tempfile
 import threading
@@ -41,7 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from landingzone.validation import FAST_PATH_MIN_BYTES
-from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
+from landingzone.validation.chunker import Block, Chunker, Unterminated, scan
 from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
 from landingzone.validation.header import Alignment, align, split_record
 from landingzone.validation.memory import use_jemalloc
@@ -299,11 +300,15 @@ class Validator:
 
         errors: list[CellError] = []
         bad = set(encoding_bad)
-        for number, actual, text in invalid:
+        uncapped = 0  # errors of rows past the cap: counted, not built (a file of them was slow)
+        for index, (number, actual, text) in enumerate(invalid):
             bad.add(number)
             if number in encoding_bad:
                 continue
-            errors.extend(self._structure_errors(number, actual, text, alignment))
+            if index < self.error_cap:
+                errors.extend(self._structure_errors(number, actual, text, alignment))
+            else:
+                uncapped += self._structure_error_count(actual, text, alignment)
         for number in sorted(encoding_bad):
             errors.append(
                 CellError.make(
@@ -346,7 +351,8 @@ class Validator:
                 column = column_of_field[j]
                 raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
                 errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
-        error_count = len(errors)
+        # Rows come in order: past the first error_cap bad rows none can make the cut.
+        error_count = len(errors) + uncapped
         errors.sort(key=CellError.sort_key)
         del errors[self.error_cap :]
 
@@ -377,13 +383,20 @@ class Validator:
         }
         return BlockResult(records, errors, error_count, len(bad), accepted, unique_values)
 
+    def _is_blank(self, text: str) -> bool:
+        empty = {"", *self.schema.missing_values}
+        return all(cell in empty for cell in split_record(text))
+
+    def _structure_error_count(self, actual: int, text: str, alignment: Alignment) -> int:
+        """How many errors ``_structure_errors`` would give the record."""
+        return 1 if self._is_blank(text) else abs(alignment.column_count - actual)
+
     def _structure_errors(
         self, number: int, actual: int, text: str, alignment: Alignment
     ) -> list[CellError]:
         expected = alignment.column_count
         cells = split_record(text)
-        empty = {"", *self.schema.missing_values}
-        if all(cell in empty for cell in cells):
+        if self._is_blank(text):
             # Blank whatever its number of cells (",," for four columns), as Frictionless.
             return [CellError.make(number, None, None, None, BLANK_ROW, "Row is blank.")]
         if actual < expected:
@@ -427,31 +440,39 @@ def _index_of(rec: np.ndarray[Any, Any], number: int) -> int:
 
 
 def _repair_encoding(data: bytes) -> tuple[bytes, set[int]]:
-    """Replace invalid UTF-8 record by record; return the block and the bad record numbers."""
-    bad: set[int] = set()
-    while True:
-        try:
-            data.decode("utf-8")
-            return data, bad
-        except UnicodeDecodeError as exc:
-            start = data.rfind(b"\n", 0, exc.start) + 1
-            while data.count(b'"', 0, start) % 2:  # that newline was inside quotes
-                start = data.rfind(b"\n", 0, start - 1) + 1
-            length = _first_boundary(data[start:]) or len(data) - start
-            record = data[start : start + length]
-            number = _count_records(data[:start]) + 1
-            bad.add(number)
-            fixed = record.decode("utf-8", errors="replace").encode("utf-8")
-            data = data[:start] + fixed + data[start + length :]
+    """Replace invalid UTF-8 record by record; return the block and the bad record numbers.
+
+    One decoding pass finds every invalid byte; replacing them (with U+FFFD) moves
+    no quote or line end, which are ASCII, so the records stay where they were.
+    """
+    try:
+        data.decode("utf-8")
+        return data, set()
+    except UnicodeDecodeError:
+        pass
+    invalid = _invalid_positions(data)
+    ends = scan(data).ends
+    records = np.searchsorted(ends, np.asarray(invalid), side="right") + 1
+    fixed = data.decode("utf-8", errors="replace").encode("utf-8")
+    return fixed, {int(n) for n in records}
 
 
-def _count_records(prefix: bytes) -> int:
-    if b'"' not in prefix:
-        return prefix.count(b"\n")
-    count = 0
-    position = _first_boundary(prefix)
-    while position:
-        count += 1
-        step = _first_boundary(prefix[position:])
-        position = position + step if step else 0
-    return count
+_collected = threading.local()
+
+
+def _collect_invalid(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    _collected.positions.append(error.start)
+    return "\ufffd", error.end
+
+
+codecs.register_error("landingzone-collect-invalid", _collect_invalid)
+
+
+def _invalid_positions(data: bytes) -> list[int]:
+    """Where each invalid UTF-8 sequence of ``data`` starts, in one pass."""
+    _collected.positions = []
+    data.decode("utf-8", errors="landingzone-collect-invalid")
+    positions: list[int] = _collected.positions
+    _collected.positions = []
+    return positions
