@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,6 +36,12 @@ MAX_RECORD = 16 * 1024 * 1024
 _QUOTE, _COMMA, _LF, _CR = 34, 44, 10, 13
 
 Positions = np.ndarray[Any, np.dtype[np.intp]]
+
+
+class Readable(Protocol):
+    """What validation reads from: a binary stream's ``read``."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,7 @@ def strip_line_end(record: bytes) -> bytes:
 
 class Chunker:
     def __init__(
-        self, stream: BinaryIO, block_size: int = BLOCK_SIZE, max_record: int = MAX_RECORD
+        self, stream: Readable, block_size: int = BLOCK_SIZE, max_record: int = MAX_RECORD
     ) -> None:
         self._stream = stream
         self._block_size = block_size

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import codecs
 import io
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -42,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from landingzone.validation import FAST_PATH_MIN_BYTES
-from landingzone.validation.chunker import Block, Chunker, Unterminated, scan
+from landingzone.validation.chunker import Block, Chunker, Readable, Unterminated, scan
 from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
 from landingzone.validation.header import Alignment, align, split_record
 from landingzone.validation.memory import use_jemalloc
@@ -57,6 +56,7 @@ from landingzone.validation.report import (
     Report,
 )
 from landingzone.validation.schema import DatasetType
+from landingzone.validation.scratch import HashingReader, scratch_dir
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import Fault, block_query, describe
 from landingzone.validation.unique import RepeatFinder, duplicate_errors
@@ -109,10 +109,22 @@ class Validator:
         self._db.execute("SET TimeZone='UTC'")
 
     def validate(
-        self, stream: BinaryIO, sink: RowSink | None = None, path: Path | None = None
+        self, stream: Readable, sink: RowSink | None = None, path: Path | None = None
     ) -> Report:
         """Validate ``stream``; with ``path`` (the same bytes as a local file) a large,
-        plain, valid file is handled by the fast path instead."""
+        plain file is handled by the fast path instead.
+
+        ``Report.sha256`` is the SHA-256 of every byte of the input, computed as it
+        is read (the rest of the stream is read after a fatal error), so the caller
+        can tell a stored object that changed from the customer's data.
+        """
+        reader = HashingReader(stream)
+        report = self._validate(reader, sink, path)
+        if report.sha256 is None:
+            report.sha256 = reader.hexdigest_of_all()
+        return report
+
+    def _validate(self, stream: Readable, sink: RowSink | None, path: Path | None) -> Report:
         report = Report()
         chunker = Chunker(stream, block_size=self.block_size)
         first = chunker.first_record()
@@ -150,7 +162,7 @@ class Validator:
                 yield Block(first + b"\n")
             yield from chunker.blocks()
 
-        with tempfile.TemporaryDirectory(dir=self.temp_dir) as scratch:
+        with scratch_dir(self.temp_dir) as scratch:
             uniques = RepeatFinder(self.dataset, Path(scratch))
             try:
                 uniques.column_of_field = dict(
