@@ -268,3 +268,24 @@ def test_validation_scratch_is_named_for_its_process(tmp_path: Path) -> None:
     assert report.fatal is None
     assert seen and all(name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-") for name in seen)
     assert list(tmp_path.iterdir()) == []  # removed when the file was done
+
+
+def test_a_file_of_a_too_wide_stored_dataset_type_fails_at_once(harness: Harness) -> None:
+    """A type added before the field limit existed: its files fail naming the limit."""
+    import json
+
+    from landingzone.validation.schema import MAX_FIELDS, load_stored_dataset_type
+
+    headers = setup(harness)
+    fields = [{"name": f"f{i}"} for i in range(1500)]
+    wide = load_stored_dataset_type(json.dumps({"name": "wide", "schema": {"fields": fields}}))
+    harness.services.dataset_repo.add(wide)
+    body = ",".join(f"f{i}" for i in range(1500)) + "\r\n" + ",".join("x" * 1500) + "\r\n"
+    file_id = upload(harness, headers, body, dataset="wide")
+    harness.services.pipeline().run_once()
+    status = status_of(harness, headers, file_id)
+    assert status["status"] == "Failed"
+    assert status["failureReason"].startswith("processing-error:")
+    assert f"at most {MAX_FIELDS} fields" in status["failureReason"]
+    record = harness.services.files.get(file_id)
+    assert record is not None and record.attempt == 1

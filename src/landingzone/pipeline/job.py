@@ -74,7 +74,7 @@ class ValidationJob:
         try:
             with self._local_copy(stored) as local, self._open(stored, local) as source:
                 validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
-                report = validator.validate(StoreReader(source), writer, local)
+                report = validator.validate(StoreReader(source), writer, local, hash_all=True)
             corrupted = corruption(stored, report.sha256)
             if report.fatal or corrupted:
                 writer.abort()

@@ -55,7 +55,7 @@ from landingzone.validation.report import (
     CellError,
     Report,
 )
-from landingzone.validation.schema import DatasetType
+from landingzone.validation.schema import MAX_FIELDS, DatasetType, too_wide
 from landingzone.validation.scratch import HashingReader, scratch_dir
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import Fault, block_query, describe
@@ -71,6 +71,10 @@ WORKERS = 2
 IN_FLIGHT = 1
 BLOCK_SIZE = 3 * 1024 * 1024
 CHECK_MEMORY_LIMIT = "96MB"
+
+
+class DatasetTooWide(ValueError):
+    """The dataset type has more fields than validation takes (``schema.MAX_FIELDS``)."""
 
 
 @dataclass
@@ -93,6 +97,10 @@ class Validator:
         temp_dir: Path | None = None,
         fast_path_min_bytes: int | None = FAST_PATH_MIN_BYTES,
     ) -> None:
+        if len(dataset.table_schema.fields) > MAX_FIELDS:  # stored before the limit existed
+            raise DatasetTooWide(
+                f"dataset type {dataset.name} " + too_wide(len(dataset.table_schema.fields))
+            )
         self.dataset = dataset
         self.schema = dataset.table_schema
         self.error_cap = error_cap
@@ -109,18 +117,24 @@ class Validator:
         self._db.execute("SET TimeZone='UTC'")
 
     def validate(
-        self, stream: Readable, sink: RowSink | None = None, path: Path | None = None
+        self,
+        stream: Readable,
+        sink: RowSink | None = None,
+        path: Path | None = None,
+        *,
+        hash_all: bool = False,
     ) -> Report:
         """Validate ``stream``; with ``path`` (the same bytes as a local file) a large,
         plain file is handled by the fast path instead.
 
-        ``Report.sha256`` is the SHA-256 of every byte of the input, computed as it
-        is read (the rest of the stream is read after a fatal error), so the caller
-        can tell a stored object that changed from the customer's data.
+        With ``hash_all``, ``Report.sha256`` is the SHA-256 of every byte of the
+        input, computed as it is read (after a fatal error the rest of the stream
+        is read too, so the stream must end), so the caller can tell a stored
+        object that changed from the customer's data.
         """
         reader = HashingReader(stream)
         report = self._validate(reader, sink, path)
-        if report.sha256 is None:
+        if hash_all and report.sha256 is None:
             report.sha256 = reader.hexdigest_of_all()
         return report
 
@@ -347,24 +361,25 @@ class Validator:
             _any_nonzero(checked, fault_columns), pc.fill_null(checked.column("blank"), False)
         )
         faulty = checked.filter(any_fault)
-        for row in faulty.to_pylist():
-            number = row["__rec"]
-            if number in encoding_bad:
-                continue
-            bad.add(number)
-            if row["blank"]:
-                errors.append(CellError.make(number, None, None, None, BLANK_ROW, "Row is blank."))
-                continue
-            for j, spec in enumerate(self.schema.fields):
-                fault = Fault(row[f"e{j}"])
-                if fault is Fault.OK:
-                    continue
-                code, message = describe(spec, fault)
-                column = column_of_field[j]
-                raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
-                errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
-        # Rows come in order: past the first error_cap bad rows none can make the cut.
-        error_count = len(errors) + uncapped
+        numbers = faulty.column("__rec").to_numpy()
+        bad.update(numbers.tolist())
+        counted = ~np.isin(numbers, sorted(encoding_bad)) if encoding_bad else None
+        blank = pc.fill_null(faulty.column("blank"), False).to_numpy(zero_copy_only=False)
+        faults = [_filled(faulty.column(name)) for name in fault_columns]
+        cells = np.count_nonzero(np.vstack(faults), axis=0) if faults else 0
+        per_row: np.ndarray[Any, Any] = np.where(blank, 1, cells)
+        if counted is not None:
+            per_row = per_row[counted]
+        error_count = len(errors) + uncapped + int(np.sum(per_row))
+        # Only the first error_cap faulty rows can hold errors that make the cut (each has
+        # one at least): built for those alone, so a file of bad rows stays cheap.
+        order = np.argsort(numbers, kind="stable")
+        if counted is not None:
+            order = order[counted[order]]
+        errors += self._cell_errors(
+            numbers[order[: self.error_cap]], blank[order[: self.error_cap]],
+            [f[order[: self.error_cap]] for f in faults], column_of_field, table, rec,
+        )  # fmt: skip
         errors.sort(key=CellError.sort_key)
         del errors[self.error_cap :]
 
@@ -394,6 +409,39 @@ class Validator:
             for j in unique_fields
         }
         return BlockResult(records, errors, error_count, len(bad), accepted, unique_values)
+
+    def _cell_errors(
+        self,
+        numbers: np.ndarray[Any, Any],
+        blank: np.ndarray[Any, Any],
+        faults: list[np.ndarray[Any, Any]],
+        column_of_field: list[int],
+        table: pa.Table,
+        rec: np.ndarray[Any, Any],
+    ) -> list[CellError]:
+        """The errors of these faulty rows (record numbers, in order), at most error_cap
+        cell errors in (row, column) order plus their blank-row errors."""
+        errors = [
+            CellError.make(int(n), None, None, None, BLANK_ROW, "Row is blank.")
+            for n in numbers[blank]
+        ]
+        if not len(numbers) or not faults:
+            return errors
+        by_column = sorted(range(len(faults)), key=lambda j: column_of_field[j])
+        matrix = np.column_stack([faults[j] for j in by_column])
+        matrix[blank] = 0
+        rows, places = np.nonzero(matrix)  # row-major: by row, then column
+        for i, k in zip(
+            rows[: self.error_cap].tolist(), places[: self.error_cap].tolist(), strict=True
+        ):
+            j = by_column[k]
+            spec = self.schema.fields[j]
+            number = int(numbers[i])
+            code, message = describe(spec, Fault(int(matrix[i, k])))
+            column = column_of_field[j]
+            raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
+            errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
+        return errors
 
     def _is_blank(self, text: str) -> bool:
         empty = {"", *self.schema.missing_values}
@@ -438,6 +486,10 @@ def _column_of_field(alignment: Alignment, field_count: int) -> list[int]:
         if j is not None:
             columns[j] = column
     return columns
+
+
+def _filled(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    return np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False), dtype=np.uint8)
 
 
 def _any_nonzero(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
