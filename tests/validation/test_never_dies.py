@@ -170,9 +170,7 @@ def test_a_report_always_comes_back_and_both_paths_agree(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("offset", [-1, 1])
-@pytest.mark.parametrize(
-    "mutation", [b"", b'27" monitor', b"\r", b"\xff,extra", b'"a\nb"\r\n\r\n']
-)
+@pytest.mark.parametrize("mutation", [b"", b'27" monitor', b"\r", b"\xff,extra", b'"a\nb"\r\n\r\n'])
 def test_around_the_fast_path_threshold_both_paths_agree(
     tmp_path: Path, offset: int, mutation: bytes
 ) -> None:
