@@ -250,6 +250,8 @@ class FastPath:
         self.check_lines = check_lines
         self.error_cap = error_cap
         self.temp_dir = temp_dir
+        # Of the whole file, when the last run read all of it (its feed hashes as it reads).
+        self.sha256: str | None = None
 
     def run(
         self, path: Path, alignment: Alignment, column_of_field: list[int], sink: RowSink | None
@@ -286,7 +288,7 @@ class FastPath:
                 hashes.close()
             report = self._report(path, main, repeated, column_of_field, Path(scratch.name))
             if feed.complete:
-                report.sha256 = feed.sha256.hexdigest()
+                self.sha256 = feed.sha256.hexdigest()
             return report
         except NotPlain:
             return None

@@ -134,7 +134,9 @@ class Validator:
         """
         reader = HashingReader(stream)
         report = self._validate(reader, sink, path)
-        if hash_all and report.sha256 is None:
+        if not hash_all:
+            report.sha256 = None  # the same report whichever path answered
+        elif report.sha256 is None:
             report.sha256 = reader.hexdigest_of_all()
         return report
 
@@ -163,10 +165,12 @@ class Validator:
         if self._fast_path_applies(path):
             assert path is not None
             columns = _column_of_field(alignment, len(self.schema.fields))
-            fast = FastPath(
+            fast_path = FastPath(
                 self.dataset, self._check_lines(alignment), self.error_cap, self.temp_dir
-            ).run(path, alignment, columns, sink)
+            )
+            fast = fast_path.run(path, alignment, columns, sink)
             if fast is not None:
+                fast.sha256 = fast_path.sha256
                 return self._limit_bad_rows(fast)
             if sink is not None:
                 sink.restart()
