@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -289,3 +290,20 @@ def test_a_file_of_a_too_wide_stored_dataset_type_fails_at_once(harness: Harness
     assert f"at most {MAX_FIELDS} fields" in status["failureReason"]
     record = harness.services.files.get(file_id)
     assert record is not None and record.attempt == 1
+
+
+def test_a_cr_only_file_with_stray_quotes_completes_through_the_files_api(
+    harness: Harness,
+) -> None:
+    """Excel 'CSV (Macintosh)': was a _csv.Error, three attempts and 'did not finish'."""
+    headers = setup(harness)
+    rows = [tx(1, ref='27" monitor'), tx(2, ref='"quoted\rref"'), tx(3)]
+    body = (HEADER + "".join(rows)).replace("\r\n", "\r")
+    file_id = upload(harness, headers, body)
+    harness.services.pipeline().run_once()
+    status = status_of(harness, headers, file_id)
+    assert status["status"] == "Completed", status
+    assert status["statistics"]["rowsImported"] == 3
+    [part] = parts(harness, file_id)
+    refs = duckdb.execute(f"SELECT merchant_reference FROM '{part}' ORDER BY _row").fetchall()
+    assert refs == [('27" monitor',), ("quoted\rref",), ("r",)]
