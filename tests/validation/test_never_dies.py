@@ -154,7 +154,7 @@ def files(draw: st.DrawFn) -> bytes:
 
 
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
