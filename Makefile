@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test lint typecheck unit bench install dev clean
+.PHONY: serve test lint typecheck unit bench install dev clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-fuzz: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[fuzz]'
+	touch $@
 
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
@@ -42,6 +46,13 @@ bench: dev
 	$(BIN)/python -m bench.validation --large-mib 5120
 	$(BIN)/python -m bench.uploadapi
 	$(BIN)/python -m bench.push
+
+# Fuzz the validator for FUZZ_SECONDS (atheris/libFuzzer); new inputs go to
+# .fuzz-corpus/, a crash or disagreement to crash-* in this directory.
+FUZZ_SECONDS ?= 60
+fuzz: $(VENV)/.installed-fuzz
+	mkdir -p .fuzz-corpus
+	$(BIN)/python fuzz/fuzz_validator.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 .fuzz-corpus fuzz/seeds
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

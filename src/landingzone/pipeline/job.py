@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from landingzone.domain.models import FileOutcome, FileRecord, FileStatus, StoredObject
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
+from landingzone.errors import StorageFull, StorageUnavailable
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
 from landingzone.validation import FAST_PATH_MIN_BYTES
+from landingzone.validation.report import CellError
 
 if TYPE_CHECKING:
     from landingzone.validation.schema import DatasetType
@@ -68,28 +70,38 @@ class ValidationJob:
         writer = self.analytics.writer(
             dataset.name, customer.name, record.id, record.attempt, dictionary_columns(dataset)
         )
+        errors: list[CellError] = []
         try:
             with self._local_copy(stored) as local, self._open(stored, local) as source:
                 validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
-                report = validator.validate(source, writer, local)
-            if report.fatal:
+                report = validator.validate(StoreReader(source), writer, local, hash_all=True)
+            corrupted = corruption(stored, report.sha256)
+            if report.fatal or corrupted:
                 writer.abort()
             else:
                 writer.commit(report.duplicate_rows)
-        except BaseException:
+        except BaseException as exc:
             writer.abort()
-            raise
-        outcome = FileOutcome(
-            status=FileStatus.FAILED if report.fatal else FileStatus.COMPLETED,
-            failure_reason=report.fatal,
-            rows_total=report.rows_total,
-            rows_imported=report.rows_imported,
-            rows_rejected=report.rows_rejected,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            error_count=report.error_count,
-            errors_truncated=report.errors_truncated,
-        )
-        committed = self.files.complete(record.id, record.attempt, outcome, report.errors)
+            if not isinstance(exc, Exception) or retryable(exc):
+                raise
+            outcome = processing_error(record, exc, started)
+        else:
+            if corrupted:
+                log.error("file %s: %s (storage id %s)", record.id, corrupted, stored.storage_id)
+                outcome = failed(corrupted, started)
+            else:
+                outcome = FileOutcome(
+                    status=FileStatus.FAILED if report.fatal else FileStatus.COMPLETED,
+                    failure_reason=report.fatal,
+                    rows_total=report.rows_total,
+                    rows_imported=report.rows_imported,
+                    rows_rejected=report.rows_rejected,
+                    duration_ms=elapsed_ms(started),
+                    error_count=report.error_count,
+                    errors_truncated=report.errors_truncated,
+                )
+                errors = report.errors
+        committed = self.files.complete(record.id, record.attempt, outcome, errors)
         if committed:
             # A stale attempt may have published its part after this one started
             # (and then died before its refused commit could remove it): drop it now.
@@ -133,3 +145,70 @@ class ValidationJob:
 
     def _drop_part(self, dataset: str, customer: str, record: FileRecord) -> None:
         self.analytics.drop_part(dataset, customer, record.id, record.attempt)
+
+
+class StoreReadFailed(Exception):
+    """Reading the stored object failed: the store, not the file (retried)."""
+
+
+class StoreReader:
+    """The stored object's stream, its read errors marked as the store's."""
+
+    def __init__(self, source: BinaryIO) -> None:
+        self._source = source
+
+    def read(self, size: int = -1, /) -> bytes:
+        try:
+            return self._source.read(size)
+        except Exception as exc:
+            raise StoreReadFailed(f"reading the stored object failed: {exc}") from exc
+
+
+def retryable(exc: Exception) -> bool:
+    """Infrastructure failures, which another attempt may not meet: the store, the disk,
+    the database, memory. Anything else raised while validating is deterministic."""
+    import duckdb
+    from sqlalchemy.exc import SQLAlchemyError
+
+    infrastructure = (
+        StoreReadFailed, StorageUnavailable, StorageFull, OSError, MemoryError,
+        SQLAlchemyError, duckdb.IOException,
+    )  # fmt: skip
+    return isinstance(exc, infrastructure)
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def failed(reason: str, started: float) -> FileOutcome:
+    return FileOutcome(FileStatus.FAILED, reason, 0, 0, 0, elapsed_ms(started), 0, False)
+
+
+def processing_error(record: FileRecord, exc: Exception, started: float) -> FileOutcome:
+    """Fail the file at once: validating it again would fail the same way."""
+    log.error(
+        "file %s attempt %d: validation failed; failing the file without retrying",
+        record.id, record.attempt, exc_info=exc,
+    )  # fmt: skip
+    cause = (str(exc).strip().splitlines() or [""])[0][:300]
+    reason = (
+        f"processing-error: landingzone could not validate this file "
+        f"({type(exc).__name__}: {cause}); retrying would not help. "
+        "Report it to the operator with the file id."
+    )
+    return failed(reason, started)
+
+
+CORRUPTED = "stored object corrupted"
+
+
+def corruption(stored: StoredObject, sha256: str | None) -> str | None:
+    """Why the bytes read are not the bytes uploaded (an operator problem), or None."""
+    if sha256 is None or not stored.sha256 or sha256 == stored.sha256:
+        return None
+    return (
+        f"{CORRUPTED}: the stored bytes have SHA-256 {sha256}, not {stored.sha256} as "
+        "uploaded; this is a storage fault, not an error in the file: an operator must "
+        "restore the object from a backup"
+    )

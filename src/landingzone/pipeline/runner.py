@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +24,12 @@ from typing import Any, Protocol
 from landingzone.domain.landing import LandingCounts
 from landingzone.domain.ports import FileCatalog
 from landingzone.pipeline.job import ValidationJob
+from landingzone.pipeline.scratch import remove_stale_scratch
 
 log = logging.getLogger(__name__)
+
+# A failed lease renewal is retried this often until the lease would expire.
+RENEW_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,8 @@ class PipelineRunner:
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
+        # Before any claim: a killed worker's scratch files would otherwise stay forever.
+        remove_stale_scratch(self._job.temp_dir)
         self._stop.clear()
         for index in range(self.settings.workers):
             thread = threading.Thread(
@@ -152,11 +159,46 @@ class PipelineRunner:
     def _heartbeat(
         self, what: str, attempt: int, renew: Callable[[], bool], done: threading.Event
     ) -> None:
-        interval = self.settings.lease_seconds / 3
-        while not done.wait(interval):
-            if not renew():
-                log.warning("%s attempt %d: claim lost", what, attempt)
+        lease = self.settings.lease_seconds
+        expires = time.monotonic() + lease  # the claim was made just before
+        while not done.wait(lease / 3):
+            renewed = self._renew(what, attempt, renew, done, expires)
+            if renewed is None:
                 return
+            expires = renewed
+
+    def _renew(
+        self,
+        what: str,
+        attempt: int,
+        renew: Callable[[], bool],
+        done: threading.Event,
+        expires: float,
+    ) -> float | None:
+        """Renew the lease, retrying a failed renewal (a database blip) until the lease
+        would expire; the new expiry, or None when the claim is lost or the work done."""
+        lease = self.settings.lease_seconds
+        while True:
+            asked = time.monotonic()
+            try:
+                if renew():
+                    return asked + lease
+                log.warning("%s attempt %d: claim lost", what, attempt)
+                return None
+            except Exception as exc:
+                left = expires - time.monotonic()
+                if left <= 0:
+                    log.error(
+                        "%s attempt %d: the lease expired while renewing it failed (%s); "
+                        "the claim is lost", what, attempt, exc,
+                    )  # fmt: skip
+                    return None
+                log.warning(
+                    "%s attempt %d: renewing the lease failed (%s); retrying for %.1f s more",
+                    what, attempt, exc, left,
+                )  # fmt: skip
+                if done.wait(min(RENEW_RETRY_SECONDS, left)):
+                    return None
 
     def _land_loop(self) -> None:
         assert self._lander is not None

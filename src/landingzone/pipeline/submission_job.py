@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from landingzone.db.submissions import SubmissionRepository
 from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
 from landingzone.domain.ports import DatasetCatalog
+from landingzone.pipeline.job import retryable
 from landingzone.storage.base import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,20 @@ class SubmissionJob:
             outcome = processor.process(submission)
         except IncompatibleDatasetType as exc:
             outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
+        except Exception as exc:
+            if retryable(exc):
+                raise  # the lease expires and the reconciler retries it
+            # Processing it again would fail the same way: fail it now, saying why.
+            log.error(
+                "submission %s attempt %d: processing failed; failing it without retrying",
+                submission.token, submission.attempt, exc_info=exc,
+            )  # fmt: skip
+            cause = (str(exc).strip().splitlines() or [""])[0][:300]
+            reason = (
+                f"landingzone could not process this submission ({type(exc).__name__}: "
+                f"{cause}); retrying would not help. Report it to the operator with the token."
+            )
+            outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, reason, 0, 0, 1)
         committed = self.submissions.complete(submission, outcome)
         if not committed:
             log.warning(

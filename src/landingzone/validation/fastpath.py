@@ -35,8 +35,8 @@ the block validator finds nothing; or any DuckDB or Arrow error (memory, disk).
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +50,7 @@ from landingzone.validation.hashes import HashPartitions, TooManyRepeats
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import CellError, Report
 from landingzone.validation.schema import DatasetType
+from landingzone.validation.scratch import scratch_dir
 from landingzone.validation.shapes import literal
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import block_query
@@ -118,6 +119,9 @@ class LineFeed:
         self.first_row = 2 if has_header else 1
         self.lines = 0  # data lines fed so far
         self.failure: GiveUp | None = None
+        # Of every byte read; whole only when ``complete`` (the file was read to its end).
+        self.sha256 = hashlib.sha256()
+        self.complete = False
 
     def reader(self) -> pa.RecordBatchReader:
         return pa.RecordBatchReader.from_batches(self.SCHEMA, self.batches())
@@ -135,13 +139,16 @@ class LineFeed:
         with self.path.open("rb") as source:
             if self.has_header:
                 header = source.readline(MAX_LINE + 1)
+                self.sha256.update(header)
                 _check_block(header)
                 if not header.endswith(b"\n"):
                     _check_long(header)
                     _check_lines(header, -1)
+                    self.complete = True
                     return  # the header is the whole file
                 _check_lines(header, len(header))
             while block := source.read(self.block):
+                self.sha256.update(block)
                 _check_block(block)
                 data = carry + block if carry else block
                 end = data.rfind(b"\n") + 1  # the complete lines
@@ -156,6 +163,7 @@ class LineFeed:
             # Checked before the line feed is added: a CR ending the file is a lone one.
             _check_lines(carry, -1)
             yield self._batch(carry + b"\n", len(carry) + 1)
+        self.complete = True
 
     def _batch(self, data: bytes, end: int) -> pa.RecordBatch:
         """The lines in ``data[:end]`` (which ends with a line feed), checked."""
@@ -242,6 +250,8 @@ class FastPath:
         self.check_lines = check_lines
         self.error_cap = error_cap
         self.temp_dir = temp_dir
+        # Of the whole file, when the last run read all of it (its feed hashes as it reads).
+        self.sha256: str | None = None
 
     def run(
         self, path: Path, alignment: Alignment, column_of_field: list[int], sink: RowSink | None
@@ -253,7 +263,7 @@ class FastPath:
             return None
         feed = LineFeed(path, alignment.has_header)
         db = duckdb.connect()
-        scratch = tempfile.TemporaryDirectory(prefix="lz-fast-", dir=self.temp_dir)
+        scratch = scratch_dir(self.temp_dir)
         try:
             db.execute("SET threads=2")
             db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
@@ -276,7 +286,10 @@ class FastPath:
                 repeated = hashes.repeated()
             finally:
                 hashes.close()
-            return self._report(path, main, repeated, column_of_field, Path(scratch.name))
+            report = self._report(path, main, repeated, column_of_field, Path(scratch.name))
+            if feed.complete:
+                self.sha256 = feed.sha256.hexdigest()
+            return report
         except NotPlain:
             return None
         except GiveUp as exc:

@@ -29,7 +29,11 @@ class Alignment:
 
 
 def split_record(text: str) -> list[str]:
-    return next(csv.reader([text]), [])
+    """One record's cells, as Python's csv reads them (quotes opening only at a cell start)."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error:  # a NUL or a line end where csv refuses one: cells by commas
+        return text.split(",")
 
 
 def _normalize(label: str) -> str:

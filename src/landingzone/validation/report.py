@@ -63,6 +63,7 @@ class Report:
     errors_truncated: bool = False
     fatal: str | None = None  # why the file cannot be imported at all
     duplicate_rows: list[int] = field(default_factory=list)
+    sha256: str | None = None  # of every byte of the input, as read
 
     @property
     def rows_imported(self) -> int:

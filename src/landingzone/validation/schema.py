@@ -40,6 +40,19 @@ DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 
 Scalar = str | int | float | bool
+# The widest dataset type validation takes. It checks every field of a block of rows
+# in one DuckDB query under a fixed memory limit, and the query's working set grows
+# with the fields: 800 integer fields ran out of memory, 1,500 (frictionless-py's
+# wide.csv has 9,074) every time (docs/design/validation-engine.md).
+MAX_FIELDS = 300
+
+
+def too_wide(count: int) -> str:
+    return (
+        f"has {count} fields; a dataset type may have at most {MAX_FIELDS} fields, "
+        "because validation checks all of a row's fields at once within a fixed memory "
+        "limit: split the columns into several dataset types"
+    )
 
 
 class HeaderPolicy(StrEnum):
@@ -217,7 +230,9 @@ class TableSchema(BaseModel):
     missing_values: Annotated[list[str], Field(alias="missingValues")] = [""]
 
     @model_validator(mode="after")
-    def _unique_names(self) -> TableSchema:
+    def _unique_names(self, info: ValidationInfo) -> TableSchema:
+        if len(self.fields) > MAX_FIELDS and not _stored(info):
+            raise ValueError(too_wide(len(self.fields)))
         seen: set[str] = set()
         for spec in self.fields:
             if spec.name in seen:

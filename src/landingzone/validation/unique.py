@@ -45,18 +45,23 @@ class UniqueIndex:
         self._disk_rows = disk_rows
         self._rows = 0
         self._on_disk = False
+        self._schema = dataset.table_schema
         self._db: duckdb.DuckDBPyConnection | None = None
-        if not self.fields:
-            return
-        self._db = duckdb.connect()
-        self._db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
-        self._db.execute(f"SET temp_directory='{scratch / 'spill'}'")
-        self._db.execute("SET preserve_insertion_order=false")
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """DuckDB, opened on the first value: most files have no repeated hash at all."""
+        if self._db is not None:
+            return self._db
+        db = self._db = duckdb.connect()
+        db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
+        db.execute(f"SET temp_directory='{self._scratch / 'spill'}'")
+        db.execute("SET preserve_insertion_order=false")
         # One thread: DuckDB's aggregation needs memory per thread.
-        self._db.execute("SET threads=1")
+        db.execute("SET threads=1")
         for j in self.fields:
-            kind = DUCKDB_TYPES[dataset.table_schema.fields[j].type]
-            self._db.execute(f"CREATE TABLE u{j} (v {kind}, h UBIGINT, row BIGINT, bad BOOLEAN)")
+            kind = DUCKDB_TYPES[self._schema.fields[j].type]
+            db.execute(f"CREATE TABLE u{j} (v {kind}, h UBIGINT, row BIGINT, bad BOOLEAN)")
+        return db
 
     @property
     def on_disk(self) -> bool:
@@ -64,27 +69,27 @@ class UniqueIndex:
 
     def add(self, j: int, values: pa.Table, offset: int) -> None:
         """Add a block's values (columns v, rec, bad); ``rec + offset`` is the file row."""
-        assert self._db is not None
-        self._db.register("incoming", values)
+        db = self._connect()
+        db.register("incoming", values)
         try:
-            self._db.execute(
+            db.execute(
                 f"INSERT INTO u{j} SELECT v, hash(v), rec + ?, bad FROM incoming "  # noqa: S608
                 "WHERE v IS NOT NULL",
                 [offset],
             )
         finally:
-            self._db.unregister("incoming")
+            db.unregister("incoming")
         self._rows += values.num_rows
         if not self._on_disk and self._rows > self._disk_rows:
             self._move_to_disk()
 
     def add_files(self, j: int, values: Path, rows: Path, count: int) -> None:
         """Add the values (Parquet: v, rec, bad; no NULL) of the ``count`` rows in ``rows``."""
-        assert self._db is not None
+        db = self._connect()
         if not self._on_disk and self._rows + count > self._disk_rows:
             self._move_to_disk()
         # Paths are the scratch directory's, quoted by literal(); no input reaches the SQL.
-        self._db.execute(
+        db.execute(
             f"INSERT INTO u{j} SELECT x.v, hash(x.v), x.rec, x.bad "  # noqa: S608
             f"FROM read_parquet({literal(str(values))}) AS x "
             f"SEMI JOIN read_parquet({literal(str(rows))}) AS c ON x.rec = c.rec"
@@ -171,7 +176,9 @@ class RepeatFinder:
 
     def _write(self, j: int) -> None:
         """Field ``j``'s pending values as one row group (each one's metadata stays in memory)."""
-        if not self._pending.get(j):
+        if not self._pending_rows.get(j):
+            # Nothing to write (every block's values were NULL: a row group cannot be empty).
+            self._pending.pop(j, None)
             return
         table = pa.concat_tables(self._pending.pop(j))
         self._pending_rows[j] = 0

@@ -24,15 +24,15 @@ in ``Report.duplicate_rows`` for the sink's owner to drop.
 
 from __future__ import annotations
 
+import codecs
 import io
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from landingzone.validation import FAST_PATH_MIN_BYTES
-from landingzone.validation.chunker import Block, Chunker, Unterminated, _first_boundary
+from landingzone.validation.chunker import Block, Chunker, Readable, Unterminated, scan
 from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
 from landingzone.validation.header import Alignment, align, split_record
 from landingzone.validation.memory import use_jemalloc
@@ -55,7 +55,8 @@ from landingzone.validation.report import (
     CellError,
     Report,
 )
-from landingzone.validation.schema import DatasetType
+from landingzone.validation.schema import MAX_FIELDS, DatasetType, too_wide
+from landingzone.validation.scratch import HashingReader, scratch_dir
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import Fault, block_query, describe
 from landingzone.validation.unique import RepeatFinder, duplicate_errors
@@ -70,6 +71,10 @@ WORKERS = 2
 IN_FLIGHT = 1
 BLOCK_SIZE = 3 * 1024 * 1024
 CHECK_MEMORY_LIMIT = "96MB"
+
+
+class DatasetTooWide(ValueError):
+    """The dataset type has more fields than validation takes (``schema.MAX_FIELDS``)."""
 
 
 @dataclass
@@ -92,6 +97,10 @@ class Validator:
         temp_dir: Path | None = None,
         fast_path_min_bytes: int | None = FAST_PATH_MIN_BYTES,
     ) -> None:
+        if len(dataset.table_schema.fields) > MAX_FIELDS:  # stored before the limit existed
+            raise DatasetTooWide(
+                f"dataset type {dataset.name} " + too_wide(len(dataset.table_schema.fields))
+            )
         self.dataset = dataset
         self.schema = dataset.table_schema
         self.error_cap = error_cap
@@ -108,10 +117,30 @@ class Validator:
         self._db.execute("SET TimeZone='UTC'")
 
     def validate(
-        self, stream: BinaryIO, sink: RowSink | None = None, path: Path | None = None
+        self,
+        stream: Readable,
+        sink: RowSink | None = None,
+        path: Path | None = None,
+        *,
+        hash_all: bool = False,
     ) -> Report:
         """Validate ``stream``; with ``path`` (the same bytes as a local file) a large,
-        plain, valid file is handled by the fast path instead."""
+        plain file is handled by the fast path instead.
+
+        With ``hash_all``, ``Report.sha256`` is the SHA-256 of every byte of the
+        input, computed as it is read (after a fatal error the rest of the stream
+        is read too, so the stream must end), so the caller can tell a stored
+        object that changed from the customer's data.
+        """
+        reader = HashingReader(stream)
+        report = self._validate(reader, sink, path)
+        if not hash_all:
+            report.sha256 = None  # the same report whichever path answered
+        elif report.sha256 is None:
+            report.sha256 = reader.hexdigest_of_all()
+        return report
+
+    def _validate(self, stream: Readable, sink: RowSink | None, path: Path | None) -> Report:
         report = Report()
         chunker = Chunker(stream, block_size=self.block_size)
         first = chunker.first_record()
@@ -136,10 +165,12 @@ class Validator:
         if self._fast_path_applies(path):
             assert path is not None
             columns = _column_of_field(alignment, len(self.schema.fields))
-            fast = FastPath(
+            fast_path = FastPath(
                 self.dataset, self._check_lines(alignment), self.error_cap, self.temp_dir
-            ).run(path, alignment, columns, sink)
+            )
+            fast = fast_path.run(path, alignment, columns, sink)
             if fast is not None:
+                fast.sha256 = fast_path.sha256
                 return self._limit_bad_rows(fast)
             if sink is not None:
                 sink.restart()
@@ -149,7 +180,7 @@ class Validator:
                 yield Block(first + b"\n")
             yield from chunker.blocks()
 
-        with tempfile.TemporaryDirectory(dir=self.temp_dir) as scratch:
+        with scratch_dir(self.temp_dir) as scratch:
             uniques = RepeatFinder(self.dataset, Path(scratch))
             try:
                 uniques.column_of_field = dict(
@@ -299,11 +330,15 @@ class Validator:
 
         errors: list[CellError] = []
         bad = set(encoding_bad)
-        for number, actual, text in invalid:
+        uncapped = 0  # errors of rows past the cap: counted, not built (a file of them was slow)
+        for index, (number, actual, text) in enumerate(invalid):
             bad.add(number)
             if number in encoding_bad:
                 continue
-            errors.extend(self._structure_errors(number, actual, text, alignment))
+            if index < self.error_cap:
+                errors.extend(self._structure_errors(number, actual, text, alignment))
+            else:
+                uncapped += self._structure_error_count(actual, text, alignment)
         for number in sorted(encoding_bad):
             errors.append(
                 CellError.make(
@@ -330,23 +365,25 @@ class Validator:
             _any_nonzero(checked, fault_columns), pc.fill_null(checked.column("blank"), False)
         )
         faulty = checked.filter(any_fault)
-        for row in faulty.to_pylist():
-            number = row["__rec"]
-            if number in encoding_bad:
-                continue
-            bad.add(number)
-            if row["blank"]:
-                errors.append(CellError.make(number, None, None, None, BLANK_ROW, "Row is blank."))
-                continue
-            for j, spec in enumerate(self.schema.fields):
-                fault = Fault(row[f"e{j}"])
-                if fault is Fault.OK:
-                    continue
-                code, message = describe(spec, fault)
-                column = column_of_field[j]
-                raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
-                errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
-        error_count = len(errors)
+        numbers = faulty.column("__rec").to_numpy()
+        bad.update(numbers.tolist())
+        counted = ~np.isin(numbers, sorted(encoding_bad)) if encoding_bad else None
+        blank = pc.fill_null(faulty.column("blank"), False).to_numpy(zero_copy_only=False)
+        faults = [_filled(faulty.column(name)) for name in fault_columns]
+        cells = np.count_nonzero(np.vstack(faults), axis=0) if faults else 0
+        per_row: np.ndarray[Any, Any] = np.where(blank, 1, cells)
+        if counted is not None:
+            per_row = per_row[counted]
+        error_count = len(errors) + uncapped + int(np.sum(per_row))
+        # Only the first error_cap faulty rows can hold errors that make the cut (each has
+        # one at least): built for those alone, so a file of bad rows stays cheap.
+        order = np.argsort(numbers, kind="stable")
+        if counted is not None:
+            order = order[counted[order]]
+        errors += self._cell_errors(
+            numbers[order[: self.error_cap]], blank[order[: self.error_cap]],
+            [f[order[: self.error_cap]] for f in faults], column_of_field, table, rec,
+        )  # fmt: skip
         errors.sort(key=CellError.sort_key)
         del errors[self.error_cap :]
 
@@ -377,13 +414,53 @@ class Validator:
         }
         return BlockResult(records, errors, error_count, len(bad), accepted, unique_values)
 
+    def _cell_errors(
+        self,
+        numbers: np.ndarray[Any, Any],
+        blank: np.ndarray[Any, Any],
+        faults: list[np.ndarray[Any, Any]],
+        column_of_field: list[int],
+        table: pa.Table,
+        rec: np.ndarray[Any, Any],
+    ) -> list[CellError]:
+        """The errors of these faulty rows (record numbers, in order), at most error_cap
+        cell errors in (row, column) order plus their blank-row errors."""
+        errors = [
+            CellError.make(int(n), None, None, None, BLANK_ROW, "Row is blank.")
+            for n in numbers[blank]
+        ]
+        if not len(numbers) or not faults:
+            return errors
+        by_column = sorted(range(len(faults)), key=lambda j: column_of_field[j])
+        matrix = np.column_stack([faults[j] for j in by_column])
+        matrix[blank] = 0
+        rows, places = np.nonzero(matrix)  # row-major: by row, then column
+        for i, k in zip(
+            rows[: self.error_cap].tolist(), places[: self.error_cap].tolist(), strict=True
+        ):
+            j = by_column[k]
+            spec = self.schema.fields[j]
+            number = int(numbers[i])
+            code, message = describe(spec, Fault(int(matrix[i, k])))
+            column = column_of_field[j]
+            raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
+            errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
+        return errors
+
+    def _is_blank(self, text: str) -> bool:
+        empty = {"", *self.schema.missing_values}
+        return all(cell in empty for cell in split_record(text))
+
+    def _structure_error_count(self, actual: int, text: str, alignment: Alignment) -> int:
+        """How many errors ``_structure_errors`` would give the record."""
+        return 1 if self._is_blank(text) else abs(alignment.column_count - actual)
+
     def _structure_errors(
         self, number: int, actual: int, text: str, alignment: Alignment
     ) -> list[CellError]:
         expected = alignment.column_count
         cells = split_record(text)
-        empty = {"", *self.schema.missing_values}
-        if all(cell in empty for cell in cells):
+        if self._is_blank(text):
             # Blank whatever its number of cells (",," for four columns), as Frictionless.
             return [CellError.make(number, None, None, None, BLANK_ROW, "Row is blank.")]
         if actual < expected:
@@ -415,6 +492,10 @@ def _column_of_field(alignment: Alignment, field_count: int) -> list[int]:
     return columns
 
 
+def _filled(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
+    return np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False), dtype=np.uint8)
+
+
 def _any_nonzero(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
     result = pc.not_equal(table.column(columns[0]), 0)
     for name in columns[1:]:
@@ -427,31 +508,39 @@ def _index_of(rec: np.ndarray[Any, Any], number: int) -> int:
 
 
 def _repair_encoding(data: bytes) -> tuple[bytes, set[int]]:
-    """Replace invalid UTF-8 record by record; return the block and the bad record numbers."""
-    bad: set[int] = set()
-    while True:
-        try:
-            data.decode("utf-8")
-            return data, bad
-        except UnicodeDecodeError as exc:
-            start = data.rfind(b"\n", 0, exc.start) + 1
-            while data.count(b'"', 0, start) % 2:  # that newline was inside quotes
-                start = data.rfind(b"\n", 0, start - 1) + 1
-            length = _first_boundary(data[start:]) or len(data) - start
-            record = data[start : start + length]
-            number = _count_records(data[:start]) + 1
-            bad.add(number)
-            fixed = record.decode("utf-8", errors="replace").encode("utf-8")
-            data = data[:start] + fixed + data[start + length :]
+    """Replace invalid UTF-8 record by record; return the block and the bad record numbers.
+
+    One decoding pass finds every invalid byte; replacing them (with U+FFFD) moves
+    no quote or line end, which are ASCII, so the records stay where they were.
+    """
+    try:
+        data.decode("utf-8")
+        return data, set()
+    except UnicodeDecodeError:
+        pass
+    invalid = _invalid_positions(data)
+    ends = scan(data).ends
+    records = np.searchsorted(ends, np.asarray(invalid), side="right") + 1
+    fixed = data.decode("utf-8", errors="replace").encode("utf-8")
+    return fixed, {int(n) for n in records}
 
 
-def _count_records(prefix: bytes) -> int:
-    if b'"' not in prefix:
-        return prefix.count(b"\n")
-    count = 0
-    position = _first_boundary(prefix)
-    while position:
-        count += 1
-        step = _first_boundary(prefix[position:])
-        position = position + step if step else 0
-    return count
+_collected = threading.local()
+
+
+def _collect_invalid(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    _collected.positions.append(error.start)
+    return "\ufffd", error.end
+
+
+codecs.register_error("landingzone-collect-invalid", _collect_invalid)
+
+
+def _invalid_positions(data: bytes) -> list[int]:
+    """Where each invalid UTF-8 sequence of ``data`` starts, in one pass."""
+    _collected.positions = []
+    data.decode("utf-8", errors="landingzone-collect-invalid")
+    positions: list[int] = _collected.positions
+    _collected.positions = []
+    return positions
