@@ -43,3 +43,15 @@ def test_an_aborted_part_leaves_nothing_and_a_restart_starts_empty(part: Path) -
     writer.write(rows(1000, 5))
     assert writer.commit([]) == 5
     assert pq.read_table(part).column("id").to_pylist() == list(range(1000, 1005))
+
+
+def test_wide_rows_make_row_groups_by_bytes(part: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 30 rows of two int64 columns are 480 bytes: two writes pass a 900-byte bound.
+    monkeypatch.setattr(analytics, "ROW_GROUP_BYTES", 900)
+    writer = local_part_writer(part)
+    for start in range(0, 90, 30):
+        writer.write(rows(start, 30))
+    assert writer.commit([]) == 90
+    source = pq.ParquetFile(part)
+    sizes = [source.metadata.row_group(i).num_rows for i in range(source.num_row_groups)]
+    assert sizes == [60, 30]

@@ -17,7 +17,13 @@ from landingzone.validation.schema import (
     load_stored_dataset_type,
     parse_dataset_type,
 )
-from landingzone.validation.validator import DatasetTooWide, Validator
+from landingzone.validation.validator import (
+    BLOCK_SIZE,
+    MIN_BLOCK_SIZE,
+    DatasetTooWide,
+    Validator,
+    block_size_for,
+)
 from tests.conftest import make_settings
 
 
@@ -65,3 +71,8 @@ def test_dataset_add_refuses_1500_fields(runner: CliRunner, tmp_path: Path) -> N
     assert f"at most {MAX_FIELDS} fields" in result.output
     listed = runner.invoke(app, ["admin", "dataset", "list", "--json"])
     assert "wide" not in [d["name"] for d in json.loads(listed.output)]
+
+
+def test_wider_types_read_smaller_blocks() -> None:
+    assert block_size_for(10) == BLOCK_SIZE
+    assert MIN_BLOCK_SIZE <= block_size_for(MAX_FIELDS) < block_size_for(100) < BLOCK_SIZE

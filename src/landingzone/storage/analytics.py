@@ -38,6 +38,8 @@ _PART = re.compile(r"\.?part-(\d+)\.parquet(?:\.tmp)?")
 # bad rows are dropped) must pass straight through: two of them in one row
 # group raised its peak RSS by 20 MB.
 ROW_GROUP_ROWS = 50_000
+# ... unless the rows are wide: 50,000 rows of 300 integers would hold 120 MB.
+ROW_GROUP_BYTES = 16 * 1024 * 1024
 
 
 class PartWriter:
@@ -64,7 +66,7 @@ class PartWriter:
         self._publish = publish
         self.rows = 0
         self._pending: list[pa.Table] = []
-        self._pending_rows = 0
+        self._pending_rows = self._pending_bytes = 0
 
     def _open(self, path: Path, schema: pa.Schema) -> pq.ParquetWriter:
         import pyarrow.parquet as pq
@@ -78,8 +80,9 @@ class PartWriter:
             table.rename_columns([ROW_COLUMN if n == "__row" else n for n in table.column_names])
         )
         self._pending_rows += table.num_rows
+        self._pending_bytes += table.nbytes
         self.rows += table.num_rows
-        if self._pending_rows >= ROW_GROUP_ROWS:
+        if self._pending_rows >= ROW_GROUP_ROWS or self._pending_bytes >= ROW_GROUP_BYTES:
             self._flush()
 
     def _flush(self) -> None:
@@ -89,7 +92,7 @@ class PartWriter:
         if not self._pending:
             return
         table = pa.concat_tables(self._pending)
-        self._pending, self._pending_rows = [], 0
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
         if self._writer is None:
             self.temp.parent.mkdir(parents=True, exist_ok=True)
             self._writer = self._open(self.temp, table.schema)
@@ -157,7 +160,7 @@ class PartWriter:
         self.rows = 0
 
     def abort(self) -> None:
-        self._pending, self._pending_rows = [], 0
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -70,6 +70,8 @@ MAX_LINE = 2 * 1024 * 1024
 # Re-reading the lines of repeated hashes.
 READ_BLOCK = 8 * 1024 * 1024
 BATCH_ROWS = 61_440  # DuckDB's vector size x 30: one Parquet row group (122,880: +20-30 MB RSS)
+# ... or fewer rows where they are wide: 61,440 rows of 300 integers are 147 MB of Arrow.
+BATCH_BYTES = 8 * 1024 * 1024
 # A cap; the pass itself holds a few MB per thread.
 MEMORY_LIMIT = "128MB"
 # What the fast path holds in memory before it leaves a file to the exact path,
@@ -439,17 +441,19 @@ class _MainPass:
         query = f"SELECT {', '.join(outputs)} FROM ({checked})"  # noqa: S608 - literal() names
         self._names = [*names, "__row"]
         gathered: list[pa.RecordBatch] = []
-        size = 0
+        size = nbytes = 0
         # DuckDB returns a batch per fed block (a few thousand rows): gathered into
-        # BATCH_ROWS, they make one Parquet row group and a tenth of the calls here.
+        # BATCH_ROWS (or BATCH_BYTES), they make one Parquet row group and a tenth of
+        # the calls here.
         for batch in db.sql(query).to_arrow_reader(BATCH_ROWS):
             if self.feed.failure:
                 raise self.feed.failure
             gathered.append(batch)
             size += batch.num_rows
-            if size >= BATCH_ROWS:
+            nbytes += batch.nbytes
+            if size >= BATCH_ROWS or nbytes >= BATCH_BYTES:
                 self._take(pa.Table.from_batches(gathered))
-                gathered, size = [], 0
+                gathered, size, nbytes = [], 0, 0
         if gathered:
             self._take(pa.Table.from_batches(gathered))
         if self.feed.failure:
