@@ -45,6 +45,8 @@ def _submission(row: Any) -> Submission:
         data_storage_id=row.data_storage_id,
         events_storage_id=row.events_storage_id,
         feedback_storage_id=row.feedback_storage_id,
+        data_sha256=row.data_sha256,
+        events_sha256=row.events_sha256,
         results_storage_id=row.results_storage_id,
         failure_reason=row.failure_reason,
         replaced_by=row.replaced_by,
@@ -99,6 +101,8 @@ class SubmissionRepository:
                     event_time_zone=new.event_time_zone,
                     data_storage_id=new.data_storage_id,
                     events_storage_id=new.events_storage_id,
+                    data_sha256=new.data_sha256,
+                    events_sha256=new.events_sha256,
                     created_at=now,
                 )
                 .returning(submissions.c.id)

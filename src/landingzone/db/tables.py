@@ -184,6 +184,9 @@ submissions = Table(
     Column("event_time_zone", String(64), nullable=False),
     Column("data_storage_id", String(64), nullable=False),
     Column("events_storage_id", String(64), nullable=True),
+    # The stored bytes' SHA-256 (none on rows from before migration 0007).
+    Column("data_sha256", String(64), nullable=True),
+    Column("events_sha256", String(64), nullable=True),
     Column("feedback_storage_id", String(64), nullable=True),
     Column("results_storage_id", String(64), nullable=True),
     Column("failure_reason", String(1024), nullable=True),

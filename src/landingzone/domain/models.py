@@ -188,6 +188,8 @@ class NewSubmission:
     event_time_zone: str
     data_storage_id: str
     events_storage_id: str | None
+    data_sha256: str
+    events_sha256: str | None
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,9 @@ class Submission:
     data_storage_id: str
     events_storage_id: str | None
     feedback_storage_id: str | None
+    # The SHA-256 of the stored Data and EventData as submitted (None: not recorded).
+    data_sha256: str | None
+    events_sha256: str | None
     results_storage_id: str | None
     failure_reason: str | None
     replaced_by: str | None

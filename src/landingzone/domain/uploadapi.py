@@ -7,6 +7,7 @@ submission.py``). GetResults reads a submission of the caller's customer.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -164,11 +165,13 @@ class UploadApiService:
         if not request.overwrite:
             self._refuse_taken_name(principal, request.name)
         stored: list[str] = []
+        data = request.data.encode()
+        events = request.event_data.encode() if request.event_data is not None else None
         try:
             try:
-                stored.append(self._store.put(io.BytesIO(request.data.encode())))
-                if request.event_data is not None:
-                    stored.append(self._store.put(io.BytesIO(request.event_data.encode())))
+                stored.append(self._store.put(io.BytesIO(data)))
+                if events is not None:
+                    stored.append(self._store.put(io.BytesIO(events)))
             except (StorageFull, StorageUnavailable) as exc:
                 raise ServiceUnavailable(
                     f"The data could not be stored ({exc}); nothing was submitted: retry later.",
@@ -185,6 +188,10 @@ class UploadApiService:
                     event_time_zone=request.time_zone or customer.timezone,
                     data_storage_id=stored[0],
                     events_storage_id=stored[1] if len(stored) > 1 else None,
+                    data_sha256=hashlib.sha256(data).hexdigest(),
+                    events_sha256=hashlib.sha256(events).hexdigest()
+                    if events is not None
+                    else None,
                 )
             )
         except BaseException:

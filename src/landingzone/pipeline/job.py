@@ -205,10 +205,15 @@ CORRUPTED = "stored object corrupted"
 
 def corruption(stored: StoredObject, sha256: str | None) -> str | None:
     """Why the bytes read are not the bytes uploaded (an operator problem), or None."""
-    if sha256 is None or not stored.sha256 or sha256 == stored.sha256:
+    return hash_mismatch(sha256, stored.sha256)
+
+
+def hash_mismatch(read: str | None, recorded: str | None) -> str | None:
+    """The corruption reason when the SHA-256 ``read`` is not the one ``recorded``, or None."""
+    if read is None or not recorded or read == recorded:
         return None
     return (
-        f"{CORRUPTED}: the stored bytes have SHA-256 {sha256}, not {stored.sha256} as "
-        "uploaded; this is a storage fault, not an error in the file: an operator must "
-        "restore the object from a backup"
+        f"{CORRUPTED}: the stored bytes have SHA-256 {read}, not {recorded} as "
+        "uploaded; this is a storage fault, not an error in the data: an operator must "
+        "restore the object from a backup (landingzone admin verify lists the damage)"
     )

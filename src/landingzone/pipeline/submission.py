@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from landingzone.domain.datasets import shipped_datasets
 from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
 from landingzone.domain.ports import DatasetCatalog
+from landingzone.pipeline.job import hash_mismatch
 from landingzone.pipeline.timeline import Intervals, local_seconds, result_rows, to_instants
 from landingzone.storage.base import ObjectStore
 from landingzone.validation.report import Report
@@ -164,6 +165,14 @@ class IncompatibleDatasetType(Exception):
     """An operator changed an Upload API dataset type so that its columns no longer fit."""
 
 
+class StoredObjectCorrupted(Exception):
+    """The stored Data or EventData is not the bytes submitted (a storage fault)."""
+
+    def __init__(self, reason: str, storage_id: str) -> None:
+        super().__init__(reason)
+        self.storage_id = storage_id
+
+
 def _dataset(catalog: DatasetCatalog, name: str, columns: tuple[str, ...]) -> DatasetType:
     """The catalog's latest version (an operator may tighten it), else the shipped one."""
     version = catalog.latest(name)
@@ -189,12 +198,14 @@ class SubmissionProcessor:
         feedback = Feedback(self.error_cap)
         data_zone = ZoneInfo(submission.data_time_zone)
         event_zone = ZoneInfo(submission.event_time_zone)
-        data_sink, data_report = self._validate(submission.data_storage_id, DATA_TYPE, DATA_COLUMNS)
+        data_sink, data_report = self._validate(
+            submission.data_storage_id, submission.data_sha256, DATA_TYPE, DATA_COLUMNS
+        )
         feedback.add_report(DATA, data_report)
         event_sink, event_report = CollectingSink(), Report()
         if submission.events_storage_id:
             event_sink, event_report = self._validate(
-                submission.events_storage_id, EVENTS_TYPE, EVENT_COLUMNS
+                submission.events_storage_id, submission.events_sha256, EVENTS_TYPE, EVENT_COLUMNS
             )
             feedback.add_report(EVENTS, event_report)
         data_rows, event_rows = data_report.rows_total, event_report.rows_total
@@ -226,14 +237,17 @@ class SubmissionProcessor:
         )  # fmt: skip
 
     def _validate(
-        self, storage_id: str, dataset_name: str, columns: tuple[str, ...]
+        self, storage_id: str, sha256: str | None, dataset_name: str, columns: tuple[str, ...]
     ) -> tuple[CollectingSink, Report]:
         dataset = _dataset(self.datasets, dataset_name, columns)
         sink = CollectingSink()
         with self.store.open(storage_id) as source:
             report = Validator(dataset, self.error_cap).validate(
-                source, sink, self.store.local_path(storage_id)
+                source, sink, self.store.local_path(storage_id), hash_all=True
             )
+        corrupted = hash_mismatch(report.sha256, sha256)
+        if corrupted:
+            raise StoredObjectCorrupted(corrupted, storage_id)
         return sink, report
 
     @staticmethod

@@ -28,12 +28,20 @@ class SubmissionJob:
 
     def run(self, submission: Submission) -> bool:
         """Process a claimed submission; True if this attempt's result was committed."""
-        from landingzone.pipeline.submission import IncompatibleDatasetType, SubmissionProcessor
+        from landingzone.pipeline.submission import (
+            IncompatibleDatasetType,
+            StoredObjectCorrupted,
+            SubmissionProcessor,
+        )
 
         processor = SubmissionProcessor(self.datasets, self.store, self.error_cap)
         try:
             outcome = processor.process(submission)
         except IncompatibleDatasetType as exc:
+            outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
+        except StoredObjectCorrupted as exc:
+            # An operator problem, never the customer's data error: no feedback rows.
+            log.error("submission %s: %s (storage id %s)", submission.token, exc, exc.storage_id)
             outcome = SubmissionOutcome(SubmissionStatus.FAILED, None, None, str(exc), 0, 0, 1)
         except Exception as exc:
             if retryable(exc):
