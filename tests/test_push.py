@@ -281,6 +281,9 @@ def test_seed_002_contract_pdfs_are_stored_not_failed(harness: Harness) -> None:
     [
         ("users.CSV", GOOD_USERS, "Completed"),
         ("users.txt", GOOD_USERS, "Completed"),
+        ("users.tsv", GOOD_USERS.replace(b",", b"\t"), "Completed"),  # tab-separated
+        ("users.tsv", BAD_USERS.replace(b",", b"\t"), "Failed"),
+        ("users.tsv", GOOD_USERS, "Failed"),  # commas in a .tsv: one cell a line
         ("users", GOOD_USERS, "Completed"),  # no extension, text
         ("users", BAD_USERS, "Failed"),
         ("users", PDF, "Stored"),  # no extension, binary content

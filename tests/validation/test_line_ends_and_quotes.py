@@ -153,3 +153,23 @@ def test_every_row_with_the_wrong_cell_count_in_a_large_file_with_a_unique_field
     report, _ = run(dataset("id", "name", unique="id"), short, tmp_path)
     assert report.fatal is not None and "too many bad rows" in report.fatal
     assert report.errors[0].code == "missing-cell"
+
+
+def test_tab_separated_records_with_stray_quotes_and_tabs_inside_quotes() -> None:
+    dataset = parse_dataset_type(
+        json.dumps({"name": "t", "schema": {"fields": [{"name": "a"}, {"name": "b"}]}})
+    )
+    body = b'a\tb\r27" monitor\t"x\ty"\r"two\nlines"\t,\r'
+    tables: list[pa.Table] = []
+
+    class Sink:
+        def write(self, table: pa.Table) -> None:
+            tables.append(table)
+
+        def restart(self) -> None:
+            tables.clear()
+
+    report = Validator(dataset, delimiter="\t").validate(io.BytesIO(body), Sink())
+    assert report.fatal is None and report.errors == [], report.errors
+    rows = pa.concat_tables(tables).select(["a", "b"]).to_pylist()
+    assert rows == [{"a": '27" monitor', "b": "x\ty"}, {"a": "two\nlines", "b": ","}]

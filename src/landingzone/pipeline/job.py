@@ -73,7 +73,12 @@ class ValidationJob:
         errors: list[CellError] = []
         try:
             with self._local_copy(stored) as local, self._open(stored, local) as source:
-                validator = Validator(dataset, self.error_cap, temp_dir=self.temp_dir)
+                validator = Validator(
+                    dataset,
+                    self.error_cap,
+                    temp_dir=self.temp_dir,
+                    delimiter=DELIMITERS.get(record.file_type, ","),
+                )
                 report = validator.validate(StoreReader(source), writer, local, hash_all=True)
             corrupted = corruption(stored, report.sha256)
             if report.fatal or corrupted:
@@ -201,6 +206,8 @@ def processing_error(record: FileRecord, exc: Exception, started: float) -> File
 
 
 CORRUPTED = "stored object corrupted"
+# A pushed ``.tsv`` is tab-separated (domain/tabular.py); every other type is CSV.
+DELIMITERS = {"tsv": "\t"}
 
 
 def corruption(stored: StoredObject, sha256: str | None) -> str | None:

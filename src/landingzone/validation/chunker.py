@@ -84,7 +84,7 @@ def _line_ends(array: np.ndarray[Any, Any], final: bool) -> Positions:
     return np.asarray(feeds + 1, dtype=np.intp)
 
 
-def _quote_toggles(buf: bytes, array: np.ndarray[Any, Any]) -> Positions:
+def _quote_toggles(buf: bytes, array: np.ndarray[Any, Any], delimiter: int) -> Positions:
     """Positions of the quotes that open or close a quoted cell, in order.
 
     An escaped ``""`` inside a cell counts as a close and a reopen: the bytes
@@ -96,16 +96,16 @@ def _quote_toggles(buf: bytes, array: np.ndarray[Any, Any]) -> Positions:
     size = len(array)
     before = np.where(quotes > 0, array[np.maximum(quotes - 1, 0)], _LF)
     after = np.where(quotes + 1 < size, array[np.minimum(quotes + 1, size - 1)], _LF)
-    at_cell_start = np.isin(before, (_COMMA, _LF, _CR, _QUOTE))
-    at_cell_end = np.isin(after, (_COMMA, _LF, _CR, _QUOTE))
+    at_cell_start = np.isin(before, (delimiter, _LF, _CR, _QUOTE))
+    at_cell_end = np.isin(after, (delimiter, _LF, _CR, _QUOTE))
     opening = at_cell_start[0::2].all()
     closing = at_cell_end[1::2].all()
     if opening and closing:
         return quotes
-    return _walk_quotes(buf, quotes.tolist())
+    return _walk_quotes(buf, quotes.tolist(), delimiter)
 
 
-def _walk_quotes(buf: bytes, quotes: list[int]) -> Positions:
+def _walk_quotes(buf: bytes, quotes: list[int], delimiter: int) -> Positions:
     """The toggles of a buffer with stray quotes, read as Python's csv reads them."""
     toggles: list[int] = []
     inside = False
@@ -119,7 +119,7 @@ def _walk_quotes(buf: bytes, quotes: list[int]) -> Positions:
                 continue
             inside = False
             toggles.append(position)
-        elif position == 0 or buf[position - 1] in (_COMMA, _LF, _CR):
+        elif position == 0 or buf[position - 1] in (delimiter, _LF, _CR):
             inside = True
             toggles.append(position)
         # else: a stray quote in an unquoted cell, a literal character
@@ -127,16 +127,17 @@ def _walk_quotes(buf: bytes, quotes: list[int]) -> Positions:
     return np.asarray(toggles, dtype=np.intp)
 
 
-def scan(buf: bytes, final: bool = True) -> Scan:
+def scan(buf: bytes, final: bool = True, delimiter: int = _COMMA) -> Scan:
     """The record ends of ``buf``, which starts at a record boundary.
 
-    ``final``: nothing follows ``buf`` (a CR at its end is a line end).
+    ``final``: nothing follows ``buf`` (a CR at its end is a line end);
+    ``delimiter``: the byte between cells (a quote opens a cell only after it).
     """
     array = np.frombuffer(buf, dtype=np.uint8)
     ends = _line_ends(array, final)
     if QUOTE not in buf:
         return Scan(ends, False)
-    toggles = _quote_toggles(buf, array)
+    toggles = _quote_toggles(buf, array, delimiter)
     outside = np.searchsorted(toggles, ends - 1) % 2 == 0
     return Scan(ends[outside], len(toggles) % 2 == 1)
 
@@ -147,9 +148,14 @@ def strip_line_end(record: bytes) -> bytes:
 
 class Chunker:
     def __init__(
-        self, stream: Readable, block_size: int = BLOCK_SIZE, max_record: int = MAX_RECORD
+        self,
+        stream: Readable,
+        block_size: int = BLOCK_SIZE,
+        max_record: int = MAX_RECORD,
+        delimiter: str = ",",
     ) -> None:
         self._stream = stream
+        self._delimiter = ord(delimiter)
         self._block_size = block_size
         self._max_record = max_record
         self._buf = b""
@@ -175,7 +181,7 @@ class Chunker:
     def first_record(self) -> bytes | Unterminated | None:
         """The first record (the header candidate) without its line ending; None if empty."""
         while True:
-            found = scan(self._buf, self._eof)
+            found = scan(self._buf, self._eof, self._delimiter)
             if len(found.ends):
                 cut = int(found.ends[0])
                 record, self._buf = self._buf[:cut], self._buf[cut:]
@@ -186,7 +192,7 @@ class Chunker:
                 record, self._buf = self._buf, b""
                 if not record:
                     return None
-                if scan(record).inside_quotes:
+                if scan(record, delimiter=self._delimiter).inside_quotes:
                     return Unterminated(record)
                 return strip_line_end(record)
 
@@ -194,7 +200,7 @@ class Chunker:
         """Blocks of whole records; an ``Unterminated`` item, if any, is the last."""
         while True:
             if self._buf:
-                found = scan(self._buf, self._eof)
+                found = scan(self._buf, self._eof, self._delimiter)
                 cut = int(found.ends[-1]) if len(found.ends) else 0
                 if cut and (len(self._buf) >= self._block_size or self._eof):
                     block, self._buf = self._buf[:cut], self._buf[cut:]
@@ -206,7 +212,7 @@ class Chunker:
             if not self._fill():
                 if self._buf:
                     rest, self._buf = self._buf, b""
-                    found = scan(rest)
+                    found = scan(rest, delimiter=self._delimiter)
                     if found.inside_quotes:
                         # Whole records before the opening quote are still data.
                         cut = int(found.ends[-1]) if len(found.ends) else 0

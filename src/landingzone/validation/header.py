@@ -28,12 +28,12 @@ class Alignment:
     fatal: str | None = None
 
 
-def split_record(text: str) -> list[str]:
+def split_record(text: str, delimiter: str = ",") -> list[str]:
     """One record's cells, as Python's csv reads them (quotes opening only at a cell start)."""
     try:
-        return next(csv.reader([text]), [])
-    except csv.Error:  # a NUL or a line end where csv refuses one: cells by commas
-        return text.split(",")
+        return next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:  # a NUL or a line end where csv refuses one: cells by delimiters
+        return text.split(delimiter)
 
 
 def _normalize(label: str) -> str:

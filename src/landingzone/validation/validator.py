@@ -109,6 +109,7 @@ class Validator:
         workers: int = WORKERS,
         temp_dir: Path | None = None,
         fast_path_min_bytes: int | None = FAST_PATH_MIN_BYTES,
+        delimiter: str = ",",
     ) -> None:
         if len(dataset.table_schema.fields) > MAX_FIELDS:  # stored before the limit existed
             raise DatasetTooWide(
@@ -120,7 +121,9 @@ class Validator:
         self.block_size = block_size or block_size_for(len(self.schema.fields))
         self.workers = workers
         self.temp_dir = temp_dir
-        self.fast_path_min_bytes = fast_path_min_bytes
+        # The fast path splits lines at commas: other delimiters take the exact path.
+        self.fast_path_min_bytes = fast_path_min_bytes if delimiter == "," else None
+        self.delimiter = delimiter
         self._unique_fields = self.schema.unique_fields
         use_jemalloc()
         self._local = threading.local()
@@ -155,7 +158,7 @@ class Validator:
 
     def _validate(self, stream: Readable, sink: RowSink | None, path: Path | None) -> Report:
         report = Report()
-        chunker = Chunker(stream, block_size=self.block_size)
+        chunker = Chunker(stream, block_size=self.block_size, delimiter=self.delimiter)
         first = chunker.first_record()
         if first is None:
             report.fatal = "the file is empty: expected a header row"
@@ -164,7 +167,7 @@ class Validator:
         if isinstance(first, Unterminated):
             return self._unterminated(report, 1)
         try:
-            labels = split_record(first.decode("utf-8"))
+            labels = split_record(first.decode("utf-8"), self.delimiter)
         except UnicodeDecodeError:
             report.fatal = "the header row is not valid UTF-8: save the file as UTF-8"
             self._add(report, [CellError.make(1, None, None, None, ENCODING_ERROR, report.fatal)])
@@ -311,7 +314,7 @@ class Validator:
         return cursor
 
     def _check_block(self, data: bytes, alignment: Alignment) -> BlockResult:
-        data, encoding_bad = _repair_encoding(data)
+        data, encoding_bad = _repair_encoding(data, self.delimiter)
         ncols = alignment.column_count
         names = [f"c{i}" for i in range(ncols)]
         invalid: list[tuple[int, int, str]] = []
@@ -328,7 +331,10 @@ class Validator:
                 column_names=names, use_threads=False, block_size=len(data) + 1
             ),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=on_invalid
+                delimiter=self.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -462,7 +468,7 @@ class Validator:
 
     def _is_blank(self, text: str) -> bool:
         empty = {"", *self.schema.missing_values}
-        return all(cell in empty for cell in split_record(text))
+        return all(cell in empty for cell in split_record(text, self.delimiter))
 
     def _structure_error_count(self, actual: int, text: str, alignment: Alignment) -> int:
         """How many errors ``_structure_errors`` would give the record."""
@@ -472,7 +478,7 @@ class Validator:
         self, number: int, actual: int, text: str, alignment: Alignment
     ) -> list[CellError]:
         expected = alignment.column_count
-        cells = split_record(text)
+        cells = split_record(text, self.delimiter)
         if self._is_blank(text):
             # Blank whatever its number of cells (",," for four columns), as Frictionless.
             return [CellError.make(number, None, None, None, BLANK_ROW, "Row is blank.")]
@@ -520,7 +526,7 @@ def _index_of(rec: np.ndarray[Any, Any], number: int) -> int:
     return int(np.searchsorted(rec, number - 1))
 
 
-def _repair_encoding(data: bytes) -> tuple[bytes, set[int]]:
+def _repair_encoding(data: bytes, delimiter: str) -> tuple[bytes, set[int]]:
     """Replace invalid UTF-8 record by record; return the block and the bad record numbers.
 
     One decoding pass finds every invalid byte; replacing them (with U+FFFD) moves
@@ -532,7 +538,7 @@ def _repair_encoding(data: bytes) -> tuple[bytes, set[int]]:
     except UnicodeDecodeError:
         pass
     invalid = _invalid_positions(data)
-    ends = scan(data).ends
+    ends = scan(data, delimiter=ord(delimiter)).ends
     records = np.searchsorted(ends, np.asarray(invalid), side="right") + 1
     fixed = data.decode("utf-8", errors="replace").encode("utf-8")
     return fixed, {int(n) for n in records}
