@@ -35,7 +35,6 @@ the block validator finds nothing; or any DuckDB or Arrow error (memory, disk).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +45,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landingzone.validation.digest import BackgroundSha256
 from landingzone.validation.hashes import HashPartitions, TooManyRepeats
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import CellError, Report
@@ -122,7 +122,7 @@ class LineFeed:
         self.lines = 0  # data lines fed so far
         self.failure: GiveUp | None = None
         # Of every byte read; whole only when ``complete`` (the file was read to its end).
-        self.sha256 = hashlib.sha256()
+        self.sha256 = BackgroundSha256()
         self.complete = False
 
     def reader(self) -> pa.RecordBatchReader:
@@ -135,6 +135,8 @@ class LineFeed:
             self.failure = exc
         except OSError as exc:
             self.failure = GiveUp(f"reading the file failed: {exc}")
+        finally:
+            self.sha256.close()
 
     def _read(self) -> Iterator[pa.RecordBatch]:
         carry = b""  # the unfinished line at the end of the last block
@@ -303,6 +305,7 @@ class FastPath:
             return None
         finally:
             db.close()
+            feed.sha256.close()  # its thread ends even where DuckDB stopped reading early
             scratch.cleanup()
 
     # -- the verdict -------------------------------------------------------------
