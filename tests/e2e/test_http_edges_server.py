@@ -109,3 +109,28 @@ def test_logs_of_this_module_hold_no_traceback(edge_server: ServerProcess) -> No
     # Runs last: every edge above was logged without a traceback.
     assert "Traceback" not in edge_server.logs()
     assert Path(edge_server.data_dir).exists()
+
+
+def test_content_length_with_chunked_cannot_smuggle_a_request(edge_server: ServerProcess) -> None:
+    """granian's HTTP layer answers RFC 9112 §6.1's other way: Transfer-Encoding alone.
+
+    It drops Content-Length before the application sees the request (so the ASGI
+    guard's 400 cannot fire here), reads the chunked body, answers, and closes the
+    connection: bytes past the chunked body never become a second request.
+    """
+    _, target = put_target(edge_server, "both.csv")
+    smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    request = (
+        f"PUT {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        "Transfer-Encoding: chunked\r\n\r\nb\r\nhello world\r\n0\r\n\r\n" + smuggled
+    )
+    answer = exchange(edge_server, request.encode())
+    assert answer.count(b"HTTP/1.1 ") == 1, answer  # one answer, then the connection closed
+    assert answer.startswith((b"HTTP/1.1 200", b"HTTP/1.1 400")), answer
+    if answer.startswith(b"HTTP/1.1 200"):  # the chunked body, whole, not Content-Length's 5
+        listing = httpx.get(
+            f"{edge_server.url}/services/push/v1/customer/apps/myAppId/files",
+            headers={"Authorization": f"Bearer {edge_server.demo_token()}"},
+        ).json()
+        sizes = {item["name"]: item["size"] for item in listing["files"]}
+        assert sizes["both.csv"] == len("hello world")
