@@ -46,6 +46,7 @@ bench: dev
 	$(BIN)/python -m bench.validation --large-mib 5120
 	$(BIN)/python -m bench.uploadapi
 	$(BIN)/python -m bench.push
+	$(BIN)/python -m bench.put_memory
 
 # Fuzz the validator for FUZZ_SECONDS (atheris/libFuzzer); new inputs go to
 # .fuzz-corpus/, a crash or disagreement to crash-* in this directory.
