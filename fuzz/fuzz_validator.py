@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,21 +21,8 @@ with atheris.instrument_imports(include=["landingzone"]):
     from landingzone.validation.schema import parse_dataset_type
     from landingzone.validation.validator import Validator
 
-DATASET = parse_dataset_type(
-    json.dumps(
-        {
-            "name": "fuzz",
-            "schema": {
-                "fields": [
-                    {"name": "id", "type": "integer", "constraints": {"unique": True}},
-                    {"name": "name", "constraints": {"required": True}},
-                    {"name": "day", "type": "date", "format": "%d/%m/%Y"},
-                ]
-            },
-            "maxBadRecords": 1_000_000,
-        }
-    )
-)
+# The dataset the hypothesis test (tests/validation/test_never_dies.py) uses too.
+DATASET = parse_dataset_type((Path(__file__).parent / "dataset.json").read_text())
 EXACT = Validator(DATASET, error_cap=50, fast_path_min_bytes=None)
 SMALL_BLOCKS = Validator(DATASET, error_cap=50, block_size=16, fast_path_min_bytes=None)
 FAST = Validator(DATASET, error_cap=50, fast_path_min_bytes=0)

@@ -14,23 +14,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from landingzone.validation.chunker import Block, Chunker, scan
 from landingzone.validation.report import Report
 from landingzone.validation.schema import DatasetType, parse_dataset_type
 from landingzone.validation.validator import Validator
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    def write(self, table: pa.Table) -> None:
-        self.rows.extend(table.to_pylist())
-
-    def restart(self) -> None:
-        self.rows.clear()
+from tests.validation.test_validator import Collect
 
 
 def dataset(*names: str, unique: str | None = None, max_bad: int = 0) -> DatasetType:
@@ -160,16 +148,8 @@ def test_tab_separated_records_with_stray_quotes_and_tabs_inside_quotes() -> Non
         json.dumps({"name": "t", "schema": {"fields": [{"name": "a"}, {"name": "b"}]}})
     )
     body = b'a\tb\r27" monitor\t"x\ty"\r"two\nlines"\t,\r'
-    tables: list[pa.Table] = []
-
-    class Sink:
-        def write(self, table: pa.Table) -> None:
-            tables.append(table)
-
-        def restart(self) -> None:
-            tables.clear()
-
-    report = Validator(dataset, delimiter="\t").validate(io.BytesIO(body), Sink())
+    collect = Collect()
+    report = Validator(dataset, delimiter="\t").validate(io.BytesIO(body), collect)
     assert report.fatal is None and report.errors == [], report.errors
-    rows = pa.concat_tables(tables).select(["a", "b"]).to_pylist()
+    rows = [{"a": row["a"], "b": row["b"]} for row in collect.rows]
     assert rows == [{"a": '27" monitor', "b": "x\ty"}, {"a": "two\nlines", "b": ","}]

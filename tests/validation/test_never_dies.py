@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,34 +23,13 @@ from landingzone.validation import FAST_PATH_MIN_BYTES
 from landingzone.validation.report import Report
 from landingzone.validation.schema import parse_dataset_type
 from landingzone.validation.validator import Validator
+from tests.validation.test_validator import Collect
 
+# The fuzz target's dataset (make fuzz): the two explore the same inputs.
 DATASET = parse_dataset_type(
-    json.dumps(
-        {
-            "name": "fuzz",
-            "schema": {
-                "fields": [
-                    {"name": "id", "type": "integer", "constraints": {"unique": True}},
-                    {"name": "name", "constraints": {"required": True}},
-                    {"name": "day", "type": "date", "format": "%d/%m/%Y"},
-                ]
-            },
-            "maxBadRecords": 1_000_000,
-        }
-    )
+    (Path(__file__).parents[2] / "fuzz" / "dataset.json").read_text(encoding="utf-8")
 )
 HEADER = b"id,name,day"
-
-
-class Collect:
-    def __init__(self) -> None:
-        self.rows: list[dict[str, Any]] = []
-
-    def write(self, table: pa.Table) -> None:
-        self.rows.extend(table.to_pylist())
-
-    def restart(self) -> None:
-        self.rows.clear()
 
 
 @dataclass(frozen=True)
