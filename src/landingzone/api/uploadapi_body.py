@@ -23,18 +23,19 @@ NOT_JSON = "The body is not valid JSON: send a UTF-8 JSON object with Name, Data
 NOT_OBJECT = "The body must be a JSON object with Name, Data and Key."
 
 
-class BadField(Exception):
-    """One field of the body is wrong; the message says how to fix it."""
+def bad_field(message: str) -> PydanticCustomError:
+    """One field of the body is wrong; ``message`` says how to fix it (the 422's words)."""
+    return PydanticCustomError("upload_data", message)
 
 
 def _text(body: dict[str, Any], field: str, *, required: bool) -> str | None:
     value = body.get(field)
     if value is None:
         if required:
-            raise BadField(f'{field} is required: add "{field}" to the JSON body.')
+            raise bad_field(f'{field} is required: add "{field}" to the JSON body.')
         return None
     if not isinstance(value, str):
-        raise BadField(f"{field} must be a JSON string, not {type(value).__name__}.")
+        raise bad_field(f"{field} must be a JSON string, not {type(value).__name__}.")
     return value
 
 
@@ -46,7 +47,7 @@ def _overwrite(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
         return value.strip().lower() == "true"
-    raise BadField(
+    raise bad_field(
         f'Overwrite must be true or false (a JSON boolean or the string "true"/"false"), '
         f"not {json.dumps(value)[:40]}."
     )
@@ -58,7 +59,7 @@ def _time_zone(value: str | None) -> str | None:
     try:
         return ZoneInfo(value.strip()).key
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadField(
+        raise bad_field(
             f"TimeZone '{value[:64]}' is not an IANA time zone name: send a name such as "
             "'Europe/Paris' or 'America/New_York', or leave it out to use your account's zone."
         ) from None
@@ -71,9 +72,9 @@ def _checked_fields(body: dict[str, Any]) -> dict[str, Any]:
     data = _text(body, "Data", required=True)
     assert name is not None
     if not name.strip():
-        raise BadField("Name must not be empty: it identifies the submission.")
+        raise bad_field("Name must not be empty: it identifies the submission.")
     if len(name) > NAME_LIMIT:
-        raise BadField(f"Name is longer than {NAME_LIMIT} characters.")
+        raise bad_field(f"Name is longer than {NAME_LIMIT} characters.")
     return {
         "name": name,
         "data": data,
@@ -103,11 +104,8 @@ class UploadDataBody(BaseModel):
     @classmethod
     def _seed_fields(cls, body: Any) -> Any:
         if not isinstance(body, dict):
-            raise PydanticCustomError("upload_data", NOT_OBJECT)
-        try:
-            return _checked_fields(body)
-        except BadField as exc:
-            raise PydanticCustomError("upload_data", str(exc)) from None
+            raise bad_field(NOT_OBJECT)
+        return _checked_fields(body)
 
     @classmethod
     def parse(cls, raw: bytes) -> UploadDataBody:
