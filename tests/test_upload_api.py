@@ -227,6 +227,23 @@ def test_a_body_that_is_not_a_json_object_is_422(harness: Harness, uploader: Upl
         assert "JSON" in response.json()["message"]
 
 
+def test_the_body_is_json_whatever_its_content_type(harness: Harness, uploader: Uploader) -> None:
+    raw = json.dumps(uploader.body("n", csv(DATA_HEADER))).encode()
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = harness.http.post(
+            "/UploadData", content=raw, headers={**uploader.headers, "Content-Type": content_type}
+        )
+        assert response.status_code == 200, (content_type, response.text)
+        raw = json.dumps(uploader.body("m", csv(DATA_HEADER))).encode()
+
+
+def test_the_scope_is_checked_before_the_body(harness: Harness, uploader: Uploader) -> None:
+    headers = harness.auth(uploader.creds, "files.read")
+    response = harness.http.post("/UploadData", content=b"{not json", headers=headers)
+    assert response.status_code == 403
+    assert "platform_upload_api" in response.json()["message"]
+
+
 def test_time_zone_names_are_accepted(harness: Harness, uploader: Uploader) -> None:
     data = csv(DATA_HEADER, "a,01/01/2024,10:00,01/01/2024,11:00")
     assert uploader.submit("n", data, TimeZone="America/New_York")

@@ -16,7 +16,7 @@ router = APIRouter(prefix="/analytics/datasets", tags=["analytics"])
 
 
 @router.get("/{datasetType}/summary", summary="Imported rows per file and per upload day")
-async def summary(
+def summary(
     dataset_type: Annotated[str, Path(alias="datasetType")], request: Request
 ) -> JSONResponse:
     principal = authorize(request, READERS)

@@ -19,7 +19,10 @@ def create_api(ctx: ApiContext) -> FastAPI:
         title="landingzone",
         version=__version__,
         description="Self-hosted landing zone for customer data files.",
-        docs_url=None,  # describe_api serves these without a CDN
+        # describe_api serves these: the document from a sync route (it reads the
+        # database), the pages without a CDN.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
     )
     api.state.context = ctx

@@ -1,4 +1,5 @@
-"""Request dependencies: bearer authentication, scope check and the per-client rate limit."""
+"""Request dependencies: bearer authentication, scope check and the per-client rate limit,
+and the body of a sync route."""
 
 from __future__ import annotations
 
@@ -32,3 +33,10 @@ def authorize(request: Request, scope: str | tuple[str, ...]) -> Principal:
     principal = ctx.access.authenticate(bearer_token(request), scope)
     ctx.limiter.check(f"client:{principal.client_id}")
     return principal
+
+
+async def request_body(request: Request) -> bytes:
+    """The whole body, for a sync route that parses it itself: awaited on the event loop
+    (the body guard, api/edges.py, bounds its size and pace) before the route runs in
+    the thread pool. No database or store work here."""
+    return await request.body()

@@ -4,8 +4,8 @@ FastAPI's own pages load their JavaScript and CSS from a CDN, so they stay blank
 an air-gapped network. Here the pages reference only same-origin URLs under
 ``/docs/assets``, which serve the Swagger UI and ReDoc bundles that the PyPI package
 ``fastapi-offline`` ships (FastAPI's "self-hosting JavaScript and CSS for docs" recipe).
-The app is created with ``docs_url=None, redoc_url=None`` so these routes replace
-FastAPI's.
+The app is created with ``openapi_url=None, docs_url=None, redoc_url=None`` so these
+routes, and ``api/openapi.py``'s document, replace FastAPI's.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+OPENAPI_URL = "/openapi.json"  # served by api/openapi.py
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
@@ -46,7 +47,6 @@ def assets_directory() -> Path:
 
 def install_docs(api: FastAPI) -> None:
     """Add /docs, /docs/oauth2-redirect, /redoc and their assets to ``api``."""
-    openapi_url = api.openapi_url or "/openapi.json"
     api.mount(ASSETS_URL, StaticFiles(directory=assets_directory()), name="docs-assets")
 
     def asset(request: Request, name: str) -> str:
@@ -57,7 +57,7 @@ def install_docs(api: FastAPI) -> None:
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=f"{root}{OPENAPI_URL}",
             title=f"{api.title} - Swagger UI",
             oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT_URL}",
             swagger_js_url=asset(request, SWAGGER_JS),
@@ -75,7 +75,7 @@ def install_docs(api: FastAPI) -> None:
     async def redoc(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=f"{root}{OPENAPI_URL}",
             title=f"{api.title} - ReDoc",
             redoc_js_url=asset(request, REDOC_JS),
             redoc_favicon_url=asset(request, FAVICON),

@@ -90,7 +90,7 @@ def file_json(record: FileRecord, errors: list[CellError] | None = None) -> dict
 
 
 @router.post("/upload", status_code=201, summary="A one-hour upload URL for a dataset file")
-async def create_upload(body: UploadRequest, request: Request) -> JSONResponse:
+def create_upload(body: UploadRequest, request: Request) -> JSONResponse:
     principal = authorize(request, FILES_WRITE)
     issued = context(request).files.create(
         principal.customer_id, body.dataset_type, body.file.name, body.file.type
@@ -110,7 +110,7 @@ async def create_upload(body: UploadRequest, request: Request) -> JSONResponse:
 
 
 @router.get("/{id}", summary="A file's status and import statistics")
-async def get_file(
+def get_file(
     file_id: Annotated[
         str, Path(alias="id", description="The id from POST /analytics/files/upload")
     ],
@@ -123,7 +123,7 @@ async def get_file(
 
 
 @router.get("", summary="Files of the caller's customer, newest first")
-async def list_files(request: Request) -> JSONResponse:
+def list_files(request: Request) -> JSONResponse:
     principal = authorize(request, READERS)
     only_params(request, {"status", "datasetType", "limit", "cursor"})
     raw_limit = single_param(request, "limit")
@@ -142,7 +142,7 @@ async def list_files(request: Request) -> JSONResponse:
 
 
 @router.get("/{id}/errors", summary="The file's whole error report, streamed")
-async def file_errors(
+def file_errors(
     file_id: Annotated[str, Path(alias="id")],
     request: Request,
 ) -> StreamingResponse:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import copy
 import json
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 
 from landingzone.api.context import ApiContext
-from landingzone.api.docs import install_docs
+from landingzone.api.docs import OPENAPI_URL, install_docs
 from landingzone.api.openapi_operations import LINKS, OBJECT_PATH, OPERATIONS, error_response
 from landingzone.api.openapi_schemas import (
     S3_ERROR,
@@ -146,3 +147,18 @@ def describe_api(api: FastAPI) -> None:
         return with_dataset_types(api.openapi_schema, names)
 
     api.openapi = build  # type: ignore[method-assign]
+
+    def openapi_json(request: Request) -> JSONResponse:
+        """FastAPI's own /openapi.json route, but sync: ``build`` reads the database."""
+        document = api.openapi()
+        root_path = request.scope.get("root_path", "").rstrip("/")
+        servers = document.get("servers", [])
+        if (
+            root_path
+            and api.root_path_in_servers
+            and root_path not in {server.get("url") for server in servers}
+        ):
+            document = {**document, "servers": [{"url": root_path}, *servers]}
+        return JSONResponse(document)
+
+    api.add_route(OPENAPI_URL, openapi_json, include_in_schema=False)

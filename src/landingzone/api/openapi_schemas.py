@@ -9,11 +9,11 @@ import zoneinfo
 from functools import cache
 from typing import Any
 
+from landingzone.api.uploadapi_body import NAME_LIMIT
 from landingzone.auth.scopes import ALL_SCOPES
 from landingzone.domain.files import SUPPORTED_FILE_TYPES
 from landingzone.domain.models import FileStatus
 from landingzone.domain.names import MAX_FILENAME_BYTES
-from landingzone.domain.uploadapi import NAME_LIMIT
 
 Json = dict[str, Any]
 

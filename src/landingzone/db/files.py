@@ -98,6 +98,9 @@ def _insert_file(
 
 
 class FileRepository:
+    """Both file ports of ``domain/ports.py`` on one table: the catalog the APIs use
+    (``FileCatalog``) and the work queue the pipeline claims from (``FileQueue``)."""
+
     def __init__(
         self, engine: Engine, objects: ObjectRepository, expiry_grace: float = 0.0
     ) -> None:
@@ -212,7 +215,7 @@ class FileRepository:
             )
         return int(result.rowcount)
 
-    # -- the pipeline's claims ------------------------------------------------------
+    # -- the pipeline's work queue (FileQueue) -------------------------------------
 
     def claim(self, owner: str, lease_seconds: float) -> FileRecord | None:
         """Move the oldest uploaded Pending file to Processing under a new attempt."""

@@ -1,10 +1,16 @@
-"""What the domain needs from the metadata store; ``db/`` provides the implementations."""
+"""What the domain and the pipeline need from the metadata and object stores, per role.
+
+``db/`` and ``storage/`` provide the implementations. Each port is what one role
+uses: the file catalog serves the APIs and use-cases, the work queues serve the
+pipeline runner, so neither sees the other's methods.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Protocol
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from landingzone.domain.models import (
     App,
@@ -18,6 +24,7 @@ from landingzone.domain.models import (
     NewSubmission,
     StoredObject,
     Submission,
+    SubmissionOutcome,
 )
 from landingzone.validation.report import CellError
 from landingzone.validation.schema import DatasetType
@@ -72,6 +79,8 @@ class DatasetCatalog(Protocol):
 
 
 class FileCatalog(Protocol):
+    """The Files API's files: what the APIs and use-cases create, record and read."""
+
     def create(self, record: FileRecord) -> FileRecord: ...
     def get(self, file_id: str) -> FileRecord | None: ...
     def list_files(
@@ -86,21 +95,51 @@ class FileCatalog(Protocol):
     def record_new_upload(self, new: NewObject, record: FileRecord) -> StoredObject: ...
     def files_for_objects(self, object_pks: list[int]) -> dict[int, FileRecord]: ...
     def completed(self, customer_id: int, dataset_name: str) -> list[FileRecord]: ...
+    # A reader expires its customer's unused uploads first, so it never shows one
+    # Pending after its URL expired (the reconciler may not have run yet).
     def expire_unused(self, customer_id: int | None = None) -> int: ...
+    def errors(self, file_id: str) -> Iterator[CellError]: ...
+    def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...
+
+
+class FileQueue(Protocol):
+    """Uploaded files as the pipeline's work: claimed under a lease, committed fenced."""
+
     def claim(self, owner: str, lease_seconds: float) -> FileRecord | None: ...
     def renew(self, file_id: str, attempt: int, lease_seconds: float) -> bool: ...
     def complete(
         self, file_id: str, attempt: int, outcome: FileOutcome, errors: list[CellError]
     ) -> bool: ...
     def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
-    def errors(self, file_id: str) -> Iterator[CellError]: ...
-    def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...
+    def expire_unused(self) -> int: ...
 
 
 class SubmissionCatalog(Protocol):
     def create(self, new: NewSubmission) -> Submission: ...
     def get(self, token: str) -> Submission | None: ...
     def name_exists(self, customer_id: int, name: str) -> bool: ...
+
+
+class SubmissionQueue(Protocol):
+    """Upload API submissions as the pipeline's work: claimed under a lease, committed fenced."""
+
+    def claim(self, owner: str, lease_seconds: float) -> Submission | None: ...
+    def renew(self, token: str, attempt: int, lease_seconds: float) -> bool: ...
+    def complete(self, submission: Submission, outcome: SubmissionOutcome) -> bool: ...
+    def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
+
+
+class SubmissionStore(Protocol):
+    """What the Upload API and its processing need of the object store: the submitted
+    bodies and the JSON outputs, each under a storage id the store chooses."""
+
+    def put(self, source: BinaryIO) -> str: ...
+    def open(self, storage_id: str) -> BinaryIO: ...
+    def local_path(self, storage_id: str) -> Path | None:
+        """The object as a local file, when the backend keeps it on this machine."""
+        ...
+
+    def delete(self, storage_id: str) -> None: ...
 
 
 class UploadUrlSigner(Protocol):

@@ -2,23 +2,24 @@
 
 UploadData stores the CSV bodies durably, records the submission and answers
 its processing token; the validation workers process it (``pipeline/
-submission.py``). GetResults reads a submission of the caller's customer.
+submission.py``). GetResults reads a submission of the caller's customer, and
+its stored outputs are read from here: the HTTP layer never sees the store.
+The JSON body is parsed at the edge (``api/uploadapi_body.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from landingzone.auth import credentials
 from landingzone.domain.access import Principal
 from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
-from landingzone.domain.ports import SubmissionCatalog, Tenants
+from landingzone.domain.ports import SubmissionCatalog, SubmissionStore, Tenants
 from landingzone.errors import (
     BadRequest,
     Conflict,
@@ -27,13 +28,11 @@ from landingzone.errors import (
     StorageFull,
     StorageUnavailable,
     Unauthorized,
-    Unprocessable,
 )
-from landingzone.storage.base import ObjectStore
 
-NAME_LIMIT = 256
 STORE_RETRY_AFTER = 30  # seconds a client is asked to wait when the store is full or down
 DATA_KEYS = ("status", "feedback", "tableofresultids")
+DOCUMENT_BLOCK = 256 * 1024  # bytes read from the store at a time when streaming an output
 WRONG_KEY = "Key does not belong to this client: send the API key issued with the client_id."
 WRONG_USERNAME = "Username is not this client's client_id: send the client_id or leave it out."
 
@@ -47,6 +46,8 @@ def name_taken(name: str) -> Conflict:
 
 @dataclass(frozen=True)
 class UploadDataRequest:
+    """A checked UploadData body: Overwrite a boolean, TimeZone a known zone's name."""
+
     name: str
     data: str
     event_data: str | None
@@ -64,78 +65,12 @@ class ResultsAnswer:
     storage_id: str | None = None
 
 
-def _text(body: dict[str, Any], field: str, *, required: bool) -> str | None:
-    value = body.get(field)
-    if value is None:
-        if required:
-            raise Unprocessable(f'{field} is required: add "{field}" to the JSON body.')
-        return None
-    if not isinstance(value, str):
-        raise Unprocessable(f"{field} must be a JSON string, not {type(value).__name__}.")
-    return value
-
-
-def parse_overwrite(value: Any) -> bool:
-    """JSON booleans, or "true"/"false" in any case (the seed's example sends "false")."""
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
-    raise Unprocessable(
-        f'Overwrite must be true or false (a JSON boolean or the string "true"/"false"), '
-        f"not {json.dumps(value)[:40]}."
-    )
-
-
-def parse_time_zone(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return ZoneInfo(value.strip()).key
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable(
-            f"TimeZone '{value[:64]}' is not an IANA time zone name: send a name such as "
-            "'Europe/Paris' or 'America/New_York', or leave it out to use your account's zone."
-        ) from None
-
-
-def parse_request(raw: bytes) -> UploadDataRequest:
-    """The UploadData JSON body; Unprocessable (422) says which field is wrong and how."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Unprocessable(
-            "The body is not valid JSON: send a UTF-8 JSON object with Name, Data and Key."
-        ) from None
-    if not isinstance(body, dict):
-        raise Unprocessable("The body must be a JSON object with Name, Data and Key.")
-    key = _text(body, "Key", required=True)
-    name = _text(body, "Name", required=True)
-    data = _text(body, "Data", required=True)
-    assert key is not None and name is not None and data is not None
-    if not name.strip():
-        raise Unprocessable("Name must not be empty: it identifies the submission.")
-    if len(name) > NAME_LIMIT:
-        raise Unprocessable(f"Name is longer than {NAME_LIMIT} characters.")
-    return UploadDataRequest(
-        name=name,
-        data=data,
-        event_data=_text(body, "EventData", required=False),
-        username=_text(body, "Username", required=False),
-        key=key,
-        overwrite=parse_overwrite(body.get("Overwrite")),
-        time_zone=parse_time_zone(_text(body, "TimeZone", required=False)),
-    )
-
-
 class UploadApiService:
     def __init__(
         self,
         tenants: Tenants,
         submissions: SubmissionCatalog,
-        store: ObjectStore,
+        store: SubmissionStore,
         pepper: bytes,
     ) -> None:
         self._tenants = tenants
@@ -143,17 +78,12 @@ class UploadApiService:
         self._store = store
         self._pepper = pepper
 
-    @property
-    def store(self) -> ObjectStore:
-        return self._store
-
     def check_key(self, principal: Principal, key: str) -> None:
         client = self._tenants.get_client(principal.client_id)
         if client is None or not credentials.secret_matches(self._pepper, key, client.api_key_hash):
             raise Unauthorized(WRONG_KEY)
 
-    def submit(self, principal: Principal, raw: bytes) -> str:
-        request = parse_request(raw)
+    def submit(self, principal: Principal, request: UploadDataRequest) -> str:
         self.check_key(principal, request.key)
         if request.username is not None and (
             request.username.strip().lower() != principal.client_id.lower()
@@ -237,6 +167,12 @@ class UploadApiService:
             )
         assert submission.results_storage_id is not None
         return ResultsAnswer(storage_id=submission.results_storage_id)
+
+    def document(self, storage_id: str) -> Iterator[bytes]:
+        """The stored JSON output ``results`` answered, in blocks (opened when first read)."""
+        with self._store.open(storage_id) as source:
+            while block := source.read(DOCUMENT_BLOCK):
+                yield block
 
     def _find(self, principal: Principal, token: str) -> Submission:
         unknown = NotFound(

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from landingzone.domain.models import FileOutcome, FileRecord, FileStatus, StoredObject
-from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
+from landingzone.domain.ports import DatasetCatalog, FileQueue, ObjectCatalog, Tenants
 from landingzone.errors import StorageFull, StorageUnavailable
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
@@ -39,7 +39,7 @@ def dictionary_columns(dataset: DatasetType) -> list[str]:
 
 @dataclass
 class ValidationJob:
-    files: FileCatalog
+    files: FileQueue
     objects: ObjectCatalog
     datasets: DatasetCatalog
     tenants: Tenants

@@ -19,10 +19,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from landingzone.domain.landing import LandingCounts
-from landingzone.domain.ports import FileCatalog
+from landingzone.domain.models import Submission
+from landingzone.domain.ports import FileQueue, SubmissionQueue
 from landingzone.pipeline.job import ValidationJob
 from landingzone.pipeline.scratch import remove_stale_scratch
 
@@ -42,14 +43,8 @@ class RunnerSettings:
     landing_seconds: float = 2.0
 
 
-class SubmissionQueue(Protocol):
-    def claim(self, owner: str, lease_seconds: float) -> Any: ...
-    def renew(self, token: str, attempt: int, lease_seconds: float) -> bool: ...
-    def requeue_expired(self, max_attempts: int) -> tuple[int, int]: ...
-
-
 class SubmissionRunner(Protocol):
-    def run(self, submission: Any) -> bool: ...
+    def run(self, submission: Submission) -> bool: ...
 
 
 class UploadLander(Protocol):
@@ -59,7 +54,7 @@ class UploadLander(Protocol):
 class PipelineRunner:
     def __init__(
         self,
-        files: FileCatalog,
+        files: FileQueue,
         job: ValidationJob,
         submissions: SubmissionQueue,
         submission_job: SubmissionRunner,

@@ -28,10 +28,9 @@ import pyarrow.compute as pc
 
 from landingzone.domain.datasets import shipped_datasets
 from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
-from landingzone.domain.ports import DatasetCatalog
+from landingzone.domain.ports import DatasetCatalog, SubmissionStore
 from landingzone.pipeline.job import hash_mismatch
 from landingzone.pipeline.timeline import Intervals, local_seconds, result_rows, to_instants
-from landingzone.storage.base import ObjectStore
 from landingzone.validation.report import Report
 from landingzone.validation.schema import DatasetType
 from landingzone.validation.validator import Validator
@@ -191,7 +190,7 @@ class SubmissionProcessor:
     """Computes a claimed submission's outcome; ``submission_job.py`` commits it."""
 
     datasets: DatasetCatalog
-    store: ObjectStore
+    store: SubmissionStore
     error_cap: int
 
     def process(self, submission: Submission) -> SubmissionOutcome:

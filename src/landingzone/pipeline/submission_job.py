@@ -10,20 +10,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from landingzone.db.submissions import SubmissionRepository
 from landingzone.domain.models import Submission, SubmissionOutcome, SubmissionStatus
-from landingzone.domain.ports import DatasetCatalog
+from landingzone.domain.ports import DatasetCatalog, SubmissionQueue, SubmissionStore
 from landingzone.pipeline.job import retryable
-from landingzone.storage.base import ObjectStore
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class SubmissionJob:
-    submissions: SubmissionRepository
+    submissions: SubmissionQueue
     datasets: DatasetCatalog
-    store: ObjectStore
+    store: SubmissionStore
     error_cap: int
 
     def run(self, submission: Submission) -> bool:
