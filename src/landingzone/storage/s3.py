@@ -20,7 +20,6 @@ discipline has no counterpart here.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import time
@@ -34,6 +33,7 @@ from urllib.parse import unquote, urlparse
 
 from landingzone.errors import ConfigurationError, StorageUnavailable
 from landingzone.storage.base import Digests, IncomingObject
+from landingzone.storage.hashing import hash_stream
 from landingzone.storage.ids import (
     checked_upload_id,
     is_storage_id,
@@ -255,13 +255,8 @@ class S3ObjectStore:
 
     def digests(self, storage_id: str) -> Digests:
         """Size, SHA-256 and MD5 of a committed object, streamed (bounded memory)."""
-        sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
         with self.open(storage_id) as source:
-            while block := source.read(READ_BLOCK):
-                sha256.update(block)
-                md5.update(block)
-                size += len(block)
-        return Digests(size, sha256.hexdigest(), md5.hexdigest())
+            return hash_stream(source.read, READ_BLOCK)
 
     def discard_incoming(self, incoming: IncomingObject) -> None:
         with vendor_errors("delete"):
