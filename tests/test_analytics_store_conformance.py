@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
+from landingzone.storage.analytics import AnalyticsStore
+from landingzone.storage.local_analytics import LocalAnalyticsStore
 from landingzone.storage.s3 import S3Location, S3ObjectStore
 from landingzone.storage.s3_analytics import S3AnalyticsStore
 from tests.s3 import S3Server

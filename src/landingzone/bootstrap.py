@@ -46,8 +46,9 @@ from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
 from landingzone.pipeline.submission_job import SubmissionJob
 from landingzone.ratelimit import RateLimiter
 from landingzone.settings import SQLITE_FILE, Settings
-from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
+from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.local import LocalObjectStore
+from landingzone.storage.local_analytics import LocalAnalyticsStore
 from landingzone.storage.s3 import (
     S3Location,
     S3ObjectStore,

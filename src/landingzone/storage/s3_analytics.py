@@ -14,7 +14,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from landingzone.storage.analytics import PartWriter, file_prefix, older_parts, part_name
+from landingzone.storage.analytics_layout import file_prefix, older_parts, part_name
+from landingzone.storage.parquet import PartWriter
 from landingzone.storage.s3 import S3ObjectStore, vendor_errors
 
 if TYPE_CHECKING:
