@@ -55,7 +55,7 @@ from landingzone.storage.s3 import (
     make_client,
     resolve_region,
 )
-from landingzone.storage.s3_analytics import S3AnalyticsStore
+from landingzone.storage.s3_analytics import AnalyticsBucket, S3AnalyticsStore
 from landingzone.storage.s3_signing import S3UrlSigner
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ class Services:
         if isinstance(self.store, S3ObjectStore):
             settings = self.settings
             return S3AnalyticsStore(
-                self.store,
+                AnalyticsBucket(self.store.client, self.store.location),
                 settings.spool_dir,
                 settings.s3_endpoint_url,
                 resolve_region(settings.s3_region),

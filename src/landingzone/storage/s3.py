@@ -141,6 +141,7 @@ def vendor_errors(what: str) -> Iterator[None]:
 class S3ObjectStore:
     def __init__(self, client: S3Client, location: S3Location) -> None:
         self.client = client
+        self.location = location
         self.bucket = location.bucket
         self.prefix = location.prefix
 
