@@ -124,7 +124,7 @@ def child(argv: list[str]) -> None:
     if engine in ("ours", "ours, no Parquet"):
         from landingzone.domain.datasets import shipped_datasets
         from landingzone.pipeline.job import dictionary_columns
-        from landingzone.storage.analytics import local_part_writer
+        from landingzone.storage.parquet import local_part_writer
         from landingzone.validation.validator import Validator
 
         dataset = {d.name: d for d in shipped_datasets()}[dataset_name]

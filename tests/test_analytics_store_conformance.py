@@ -11,9 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
-from landingzone.storage.s3 import S3Location, S3ObjectStore
-from landingzone.storage.s3_analytics import S3AnalyticsStore
+from landingzone.storage.analytics import AnalyticsStore
+from landingzone.storage.local_analytics import LocalAnalyticsStore
+from landingzone.storage.s3 import S3Location
+from landingzone.storage.s3_analytics import AnalyticsBucket, S3AnalyticsStore
 from tests.s3 import S3Server
 
 
@@ -21,7 +22,7 @@ def read_part(store: AnalyticsStore, s3: S3Server | None, file_id: str, attempt:
     if isinstance(store, LocalAnalyticsStore):
         return pq.read_table(store.part("tx", "acme", file_id, attempt))
     assert isinstance(store, S3AnalyticsStore) and s3 is not None
-    body = s3.keys(store._store.bucket)[store.key("tx", "acme", file_id, attempt)]
+    body = s3.keys(store._bucket.name)[store.key("tx", "acme", file_id, attempt)]
     return pq.read_table(io.BytesIO(body))
 
 
@@ -33,8 +34,8 @@ def backend(
         yield LocalAnalyticsStore(tmp_path / "analytics"), None
         return
     s3: S3Server = request.getfixturevalue("s3")
-    objects = S3ObjectStore(s3.client(), S3Location(s3.new_bucket(), "lz/"))
-    yield S3AnalyticsStore(objects, tmp_path / "spool", s3.endpoint_url, "us-east-1"), s3
+    bucket = AnalyticsBucket(s3.client(), S3Location(s3.new_bucket(), "lz/"))
+    yield S3AnalyticsStore(bucket, tmp_path / "spool", s3.endpoint_url, "us-east-1"), s3
 
 
 def rows(numbers: range) -> pa.Table:

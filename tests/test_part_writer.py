@@ -1,4 +1,4 @@
-"""PartWriter gathers small writes into row groups (storage/analytics.py)."""
+"""PartWriter gathers small writes into row groups (storage/parquet.py)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from landingzone.storage import analytics
-from landingzone.storage.analytics import local_part_writer
+from landingzone.storage import parquet
+from landingzone.storage.parquet import local_part_writer
 
 
 @pytest.fixture
 def part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Where a part goes, with row groups of at least 100 rows."""
-    monkeypatch.setattr(analytics, "ROW_GROUP_ROWS", 100)
+    monkeypatch.setattr(parquet, "ROW_GROUP_ROWS", 100)
     return tmp_path / "part-1.parquet"
 
 
@@ -47,7 +47,7 @@ def test_an_aborted_part_leaves_nothing_and_a_restart_starts_empty(part: Path) -
 
 def test_wide_rows_make_row_groups_by_bytes(part: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # 30 rows of two int64 columns are 480 bytes: two writes pass a 900-byte bound.
-    monkeypatch.setattr(analytics, "ROW_GROUP_BYTES", 900)
+    monkeypatch.setattr(parquet, "ROW_GROUP_BYTES", 900)
     writer = local_part_writer(part)
     for start in range(0, 90, 30):
         writer.write(rows(start, 30))

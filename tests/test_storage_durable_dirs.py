@@ -13,8 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from landingzone.storage.analytics import LocalAnalyticsStore
 from landingzone.storage.local import LocalObjectStore
+from landingzone.storage.local_analytics import LocalAnalyticsStore
 
 FILE_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 

@@ -46,15 +46,16 @@ from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
 from landingzone.pipeline.submission_job import SubmissionJob
 from landingzone.ratelimit import RateLimiter
 from landingzone.settings import SQLITE_FILE, Settings
-from landingzone.storage.analytics import AnalyticsStore, LocalAnalyticsStore
+from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.local import LocalObjectStore
+from landingzone.storage.local_analytics import LocalAnalyticsStore
 from landingzone.storage.s3 import (
     S3Location,
     S3ObjectStore,
     make_client,
     resolve_region,
 )
-from landingzone.storage.s3_analytics import S3AnalyticsStore
+from landingzone.storage.s3_analytics import AnalyticsBucket, S3AnalyticsStore
 from landingzone.storage.s3_signing import S3UrlSigner
 
 log = logging.getLogger(__name__)
@@ -220,7 +221,7 @@ class Services:
         if isinstance(self.store, S3ObjectStore):
             settings = self.settings
             return S3AnalyticsStore(
-                self.store,
+                AnalyticsBucket(self.store.client, self.store.location),
                 settings.spool_dir,
                 settings.s3_endpoint_url,
                 resolve_region(settings.s3_region),

@@ -11,13 +11,12 @@ the body size and whichever of client, hashing and disk is slowest.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
-from landingzone.storage.base import StagedUpload
+from landingzone.storage.base import Digests, StagedUpload
+from landingzone.storage.hashing import ContentHashes
 
 BLOCK_SIZE = 1024 * 1024
 MAX_PENDING = 4
@@ -27,17 +26,8 @@ class BodyTooLarge(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    size: int
-    sha256: str
-    md5: str
-    md5_digest: bytes
-
-
-async def ingest(chunks: AsyncIterator[bytes], sink: StagedUpload, max_size: int) -> IngestResult:
-    md5 = hashlib.md5(usedforsecurity=False)
-    sha256 = hashlib.sha256()
+async def ingest(chunks: AsyncIterator[bytes], sink: StagedUpload, max_size: int) -> Digests:
+    hashes = ContentHashes()
     md5_lane = ThreadPoolExecutor(1, thread_name_prefix="lz-md5")
     write_lane = ThreadPoolExecutor(1, thread_name_prefix="lz-write")
     # Blocks are copied into at most MAX_PENDING + 1 buffers of BLOCK_SIZE that are
@@ -47,12 +37,12 @@ async def ingest(chunks: AsyncIterator[bytes], sink: StagedUpload, max_size: int
     in_flight: deque[tuple[bytearray, asyncio.Future[None], asyncio.Future[None]]] = deque()
 
     def write_block(block: memoryview) -> None:
-        sha256.update(block)
+        hashes.sha256.update(block)
         sink.write(block)
 
     def submit(buffer: bytearray, length: int) -> None:
         block = memoryview(buffer)[:length]
-        hashed = asyncio.wrap_future(md5_lane.submit(md5.update, block))
+        hashed = asyncio.wrap_future(md5_lane.submit(hashes.md5.update, block))
         written = asyncio.wrap_future(write_lane.submit(write_block, block))
         in_flight.append((buffer, hashed, written))
 
@@ -95,5 +85,4 @@ async def ingest(chunks: AsyncIterator[bytes], sink: StagedUpload, max_size: int
         )
         md5_lane.shutdown(wait=False)
         write_lane.shutdown(wait=False)
-    digest = md5.digest()
-    return IngestResult(size=total, sha256=sha256.hexdigest(), md5=digest.hex(), md5_digest=digest)
+    return hashes.digests(total)

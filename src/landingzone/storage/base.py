@@ -81,6 +81,13 @@ class IncomingObject:
 
 @dataclass(frozen=True)
 class Digests:
+    """Size, SHA-256 and MD5 (hex) of an object's bytes (``storage/hashing.py``)."""
+
     size: int
     sha256: str
     md5: str
+
+    @property
+    def md5_digest(self) -> bytes:
+        """The MD5 as raw bytes, as a decoded ``Content-MD5`` header holds it."""
+        return bytes.fromhex(self.md5)

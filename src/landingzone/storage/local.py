@@ -1,11 +1,11 @@
 """Local-disk object store: the default backend, so production code.
 
 Layout under the root: ``objects/ab/cd/<storage id>`` for committed bytes and
-``staging/<upload id>.part`` for uploads in flight. Storage ids are generated
-here (32 hex characters) and checked before use, so no request-supplied text
-ever becomes a path. A staged file is held under an exclusive ``flock`` for as
-long as its request runs: a second PUT of the same URL sees the lock (409), and
-a killed process releases it, so startup cleanup can tell abandoned temp files
+``staging/<upload id>.part`` for uploads in flight; both ids are generated and
+checked by ``storage/ids.py`` before they become a path, so no request-supplied
+text ever does. A staged file is held under an exclusive ``flock`` for as long
+as its request runs: a second PUT of the same URL sees the lock (409), and a
+killed process releases it, so startup cleanup can tell abandoned temp files
 from live ones.
 """
 
@@ -17,7 +17,6 @@ import ctypes.util
 import errno
 import fcntl
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -27,9 +26,8 @@ from typing import BinaryIO
 from landingzone.errors import StorageFull
 from landingzone.storage.base import UploadInFlight
 from landingzone.storage.durable import fsync_dir, make_dirs_durable
+from landingzone.storage.ids import checked_upload_id, is_storage_id, new_storage_id, shard_path
 
-_STORAGE_ID = re.compile(r"[0-9a-f]{32}")
-_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 COPY_BLOCK = 1024 * 1024
 # Start writeback of what has been written every this many bytes, so the final
 # fsync finds little left to flush instead of a whole file's dirty pages.
@@ -97,7 +95,7 @@ class LocalStagedUpload:
 
     def commit(self) -> str:
         assert self._fd is not None, "commit after commit or abort"
-        storage_id = secrets.token_hex(16)
+        storage_id = new_storage_id()
         target = self._store.path_for(storage_id)
         try:
             os.fsync(self._fd)
@@ -134,9 +132,7 @@ class LocalObjectStore:
         self.staging_dir.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, storage_id: str) -> Path:
-        if not _STORAGE_ID.fullmatch(storage_id):
-            raise ValueError("invalid storage id")
-        return self.objects_dir / storage_id[:2] / storage_id[2:4] / storage_id
+        return self.objects_dir / shard_path(storage_id)
 
     # ObjectStore
 
@@ -175,9 +171,7 @@ class LocalObjectStore:
     # StagingStore
 
     def begin_upload(self, upload_id: str) -> LocalStagedUpload:
-        if not _UPLOAD_ID.fullmatch(upload_id):
-            raise ValueError("invalid upload id")
-        return self._stage(upload_id)
+        return self._stage(checked_upload_id(upload_id))
 
     def _stage(self, name: str) -> LocalStagedUpload:
         path = self.staging_dir / f"{name}.part"
@@ -220,7 +214,7 @@ class LocalObjectStore:
 
     def storage_ids(self) -> list[str]:
         """Every committed storage id (for orphan reconciliation)."""
-        return [p.name for p in self.objects_dir.glob("*/*/*") if _STORAGE_ID.fullmatch(p.name)]
+        return [p.name for p in self.objects_dir.glob("*/*/*") if is_storage_id(p.name)]
 
     def storage_ids_older_than(self, seconds: float, now: float) -> list[str]:
         """Committed storage ids last modified more than ``seconds`` before ``now``."""

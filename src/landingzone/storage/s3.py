@@ -20,10 +20,8 @@ discipline has no counterpart here.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
-import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,12 +33,18 @@ from urllib.parse import unquote, urlparse
 
 from landingzone.errors import ConfigurationError, StorageUnavailable
 from landingzone.storage.base import Digests, IncomingObject
+from landingzone.storage.hashing import hash_stream
+from landingzone.storage.ids import (
+    checked_upload_id,
+    is_storage_id,
+    is_upload_id,
+    new_storage_id,
+    shard_path,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-_STORAGE_ID = re.compile(r"[0-9a-f]{32}")
-_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 READ_BLOCK = 1024 * 1024
 INCOMING = "incoming/"
@@ -137,18 +141,17 @@ def vendor_errors(what: str) -> Iterator[None]:
 class S3ObjectStore:
     def __init__(self, client: S3Client, location: S3Location) -> None:
         self.client = client
+        self.location = location
         self.bucket = location.bucket
         self.prefix = location.prefix
 
     def key_for(self, storage_id: str) -> str:
-        if not _STORAGE_ID.fullmatch(storage_id):
-            raise ValueError("invalid storage id")
-        return f"{self.prefix}{OBJECTS}{storage_id[:2]}/{storage_id[2:4]}/{storage_id}"
+        return f"{self.prefix}{OBJECTS}{shard_path(storage_id)}"
 
     # ObjectStore
 
     def put(self, source: BinaryIO) -> str:
-        storage_id = secrets.token_hex(16)
+        storage_id = new_storage_id()
         # upload_fileobj switches to a multipart upload for large sources; the
         # object appears only when it completes.
         with vendor_errors("put"):
@@ -216,21 +219,19 @@ class S3ObjectStore:
     def _objects(self) -> Iterator[tuple[str, datetime]]:
         for item in self.list_keys(f"{self.prefix}{OBJECTS}"):
             name = item["Key"].rsplit("/", 1)[-1]
-            if _STORAGE_ID.fullmatch(name):
+            if is_storage_id(name):
                 yield name, item["LastModified"]
 
     # Pre-signed uploads and landing them
 
     def incoming_key(self, upload_id: str, logical_key: str) -> str:
-        if not _UPLOAD_ID.fullmatch(upload_id):
-            raise ValueError("invalid upload id")
-        return f"{self.prefix}{INCOMING}{upload_id}/{logical_key}"
+        return f"{self.prefix}{INCOMING}{checked_upload_id(upload_id)}/{logical_key}"
 
     def incoming(self) -> Iterator[IncomingObject]:
         start = f"{self.prefix}{INCOMING}"
         for item in self.list_keys(start):
             upload_id, sep, logical_key = item["Key"][len(start) :].partition("/")
-            if not sep or not _UPLOAD_ID.fullmatch(upload_id) or not logical_key:
+            if not sep or not is_upload_id(upload_id) or not logical_key:
                 continue  # not a key landingzone signs: left alone for the operator
             yield IncomingObject(
                 item["Key"], upload_id, logical_key, int(item["Size"]), item["LastModified"]
@@ -241,7 +242,7 @@ class S3ObjectStore:
 
         None when the incoming object is gone: another worker landed it first.
         """
-        storage_id = secrets.token_hex(16)
+        storage_id = new_storage_id()
         try:
             with vendor_errors("copy"):
                 self.client.copy_object(
@@ -255,13 +256,8 @@ class S3ObjectStore:
 
     def digests(self, storage_id: str) -> Digests:
         """Size, SHA-256 and MD5 of a committed object, streamed (bounded memory)."""
-        sha256, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
         with self.open(storage_id) as source:
-            while block := source.read(READ_BLOCK):
-                sha256.update(block)
-                md5.update(block)
-                size += len(block)
-        return Digests(size, sha256.hexdigest(), md5.hexdigest())
+            return hash_stream(source.read, READ_BLOCK)
 
     def discard_incoming(self, incoming: IncomingObject) -> None:
         with vendor_errors("delete"):
