@@ -231,7 +231,7 @@ def test_a_client_created_without_scope_gets_every_scope_but_admin(run) -> None:
 
 def store_objects(settings: Settings, contents: dict[tuple[str, str], bytes]) -> dict[str, str]:
     """Record ``(customer, filename) -> bytes`` as uploads do; return filename -> storage id."""
-    services = Services.open(settings)
+    services = Services.build(settings)
     stored = {}
     try:
         for (customer_name, filename), data in contents.items():

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from landingzone.cli.main import app
-from landingzone.cli.serve import prepare
+from landingzone.cli.server.serve import prepare
 from tests.conftest import make_settings
 
 

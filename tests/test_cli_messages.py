@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from landingzone.cli.push import file_problem
+from landingzone.cli.uploader.push import file_problem
 from landingzone.client import LandingzoneClientError, RetriesExhausted
 
 

@@ -1,4 +1,4 @@
-"""Processes `serve` starts stop when it dies (cli/lifeline.py), however it dies."""
+"""Processes `serve` starts stop when it dies (cli/server/lifeline.py), however it dies."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from landingzone.cli.lifeline import SUPERVISOR_ENV
+from landingzone.cli.server.lifeline import SUPERVISOR_ENV
 
 CHILD = """
 import signal, sys
-from landingzone.cli import lifeline
+from landingzone.cli.server import lifeline
 if sys.argv[1] == "watch":  # force the portable fallback instead of prctl
     lifeline._linux_parent_death_signal = lambda signum: False
     lifeline.WATCH_INTERVAL = 0.05
@@ -27,7 +27,7 @@ signal.pause() if sys.argv[2] == "wait" else None
 # Starts CHILD as its supervisor would, prints the child's pid, and exits at once.
 SUPERVISOR = """
 import os, subprocess, sys
-from landingzone.cli.lifeline import mark_supervisor
+from landingzone.cli.server.lifeline import mark_supervisor
 mark_supervisor()
 child = subprocess.Popen([sys.executable, "-c", sys.argv[1], sys.argv[2], "wait"],
                          stdout=subprocess.DEVNULL)

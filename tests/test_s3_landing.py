@@ -66,7 +66,7 @@ def store(harness: Harness) -> S3ObjectStore:
 
 
 def lander(harness: Harness) -> Lander:
-    found = harness.services.lander()
+    found = harness.services.lander
     assert found is not None
     return found
 
@@ -129,7 +129,7 @@ def test_two_landers_racing_keep_one_copy(harness: Harness, s3: S3Server) -> Non
     # The first lander dies after recording, before deleting the incoming object, and
     # the second checked the catalog before that record: the unique upload id decides.
     dying = DiesBeforeDiscarding(shared.client, S3Location(shared.bucket, shared.prefix))
-    first = Lander(dying, services.upload_targets(), services.settings.max_object_size)
+    first = Lander(dying, services.targets, services.settings.max_object_size)
     early = UploadTargets(
         services.tenants,
         CheckedTooEarly(services.engine),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from landingzone.cli.serve import demo_banner, prepare
+from landingzone.cli.server.serve import demo_banner, prepare
 from tests.conftest import make_settings
 
 
@@ -60,6 +60,6 @@ def test_cleanup_removes_old_orphans_only(tmp_path: Path) -> None:
     hours_ago = time.time() - 7200
     for sid in (old_orphan, recorded):
         os.utime(services.local_store.path_for(sid), (hours_ago, hours_ago))
-    assert services.cleanup() == (0, 1)
+    assert services.housekeeping.cleanup() == (0, 1)
     assert sorted(services.store.storage_ids()) == sorted([young_orphan, recorded])
     services.engine.dispose()

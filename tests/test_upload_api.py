@@ -633,8 +633,9 @@ def test_cleanup_keeps_every_object_a_submission_refers_to(
     bad = uploader.submit("bad", csv(DATA_HEADER, "a,31/02/2024,09:00,01/03/2024,10:00"))
     process(harness)
     stray = harness.services.store.put(io.BytesIO(b"nobody's"))
-    monkeypatch.setattr("landingzone.bootstrap.ORPHAN_GRACE_SECONDS", -1)  # every object is old
-    assert harness.services.cleanup() == (0, 1)
+    # Every object is old.
+    monkeypatch.setattr("landingzone.domain.housekeeping.ORPHAN_GRACE_SECONDS", -1)
+    assert harness.services.housekeeping.cleanup() == (0, 1)
     assert stray not in set(harness.services.store.storage_ids())
     assert len(uploader.results(ok)) == 1
     assert uploader.feedback(bad)[0]["code"] == "type-error"

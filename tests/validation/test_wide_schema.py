@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from landingzone.cli.main import app
-from landingzone.cli.serve import prepare
+from landingzone.cli.server.serve import prepare
 from landingzone.validation.schema import (
     MAX_FIELDS,
     DatasetTypeError,

@@ -1,0 +1,1 @@
+"""The `landingzone` command: ``server/`` for operators, ``uploader/`` for uploaders."""

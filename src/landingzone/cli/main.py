@@ -3,22 +3,13 @@ the uploader's commands (push, files, uploaddata, results)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-from typing import Annotated
-
 import typer
 
-from landingzone.cli.admin import admin_app
-from landingzone.cli.files import files_app
-from landingzone.cli.lifeline import die_with_supervisor
-from landingzone.cli.options import JsonFlag, services
-from landingzone.cli.output import emit_json, friendly_errors, load_settings, table
-from landingzone.cli.push import push as push_command
-from landingzone.cli.uploadapi import results as results_command
-from landingzone.cli.uploadapi import uploaddata as uploaddata_command
-from landingzone.logs import configure_logging
+from landingzone.cli.server import commands
+from landingzone.cli.server.admin import admin_app
+from landingzone.cli.uploader.files import files_app
+from landingzone.cli.uploader.push import push
+from landingzone.cli.uploader.uploadapi import results, uploaddata
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,111 +17,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(admin_app, name="admin")
-app.command(name="push")(push_command)
+app.command(name="push")(push)
 app.add_typer(files_app, name="files")
-app.command(name="uploaddata")(uploaddata_command)
-app.command(name="results")(results_command)
-
-
-@app.command()
-def serve(
-    host: Annotated[str | None, typer.Option(help="Listen address (LZ_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port (LZ_PORT).")] = None,
-    json: JsonFlag = False,
-) -> None:
-    """Run the API and the object endpoint (migrates the database first)."""
-    from landingzone.cli.serve import (  # the server stack
-        demo_banner,
-        prepare,
-        require_free_port,
-        run_server,
-    )
-
-    settings = load_settings(host=host, port=port)
-    with friendly_errors():
-        # First: a taken port must not migrate, seed or print credentials.
-        require_free_port(settings.host, settings.port)
-        issued = prepare(settings)
-    if json:
-        document: dict[str, object] = {"url": settings.effective_public_url}
-        if issued is not None:
-            document.update(
-                client_id=issued.client.client_id,
-                client_secret=issued.client_secret,
-                api_key=issued.api_key,
-                customer=issued.customer.name,
-                scopes=list(issued.client.scopes),
-            )
-        emit_json(document)
-    elif issued is not None:
-        typer.echo(demo_banner(settings, issued))
-    typer.echo(f"landingzone listening on {settings.effective_public_url}", err=True)
-    run_server(settings)
-
-
-@app.command()
-def worker(
-    threads: Annotated[
-        int | None, typer.Option(help="Validation threads (default LZ_VALIDATION_WORKERS).")
-    ] = None,
-    json: JsonFlag = False,
-) -> None:
-    """Run validation workers only (no HTTP), until SIGTERM or Ctrl-C."""
-    # Started by `serve`: stop (finishing the file in hand) when it dies, even by kill -9.
-    die_with_supervisor(signal.SIGTERM)
-    settings = load_settings()
-    with services() as svc:
-        configure_logging(settings.log_level)  # once the installation is known to be there
-        count = threads if threads is not None else max(1, settings.validation_workers)
-        runner = svc.pipeline(workers=count)
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        runner.start()
-        # This process exists to validate: import pyarrow and DuckDB now, in the
-        # background, rather than delaying the first file by a quarter second.
-        threading.Thread(target=_import_validator, name="lz-warm-up", daemon=True).start()
-        if json:
-            emit_json({"workers": count, "pid": os.getpid()})
-        else:
-            typer.echo(f"landingzone worker: {count} validation thread(s); Ctrl-C to stop.")
-        stop.wait()
-        typer.echo("stopping: finishing the file in flight...", err=True)
-        runner.stop()
-
-
-def _import_validator() -> None:
-    import landingzone.validation.validator  # noqa: F401 - imported for its side effect
-
-
-@app.command()
-def migrate(json: JsonFlag = False) -> None:
-    """Apply database migrations (serve does this itself)."""
-    from landingzone.bootstrap import Services  # the server stack
-
-    settings = load_settings()
-    with friendly_errors():
-        services = Services.build(settings)  # creates the installation if need be
-        services.migrate()
-        services.engine.dispose()
-    if json:
-        emit_json({"migrated": True})
-    else:
-        typer.echo("Database is up to date.")
-
-
-@app.command()
-def config(json: JsonFlag = False) -> None:
-    """Print the effective settings, secrets masked."""
-    values = load_settings().masked()
-    if json:
-        emit_json(values)
-    else:
-        table(
-            "Effective settings",
-            ["setting", "env", "value"],
-            [(name, f"LZ_{name.upper()}", value) for name, value in values.items()],
-        )
+app.command(name="uploaddata")(uploaddata)
+app.command(name="results")(results)
+app.command(name="serve")(commands.serve)
+app.command(name="worker")(commands.worker)
+app.command(name="migrate")(commands.migrate)
+app.command(name="config")(commands.config)
 
 
 def main() -> None:

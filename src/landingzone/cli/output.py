@@ -1,4 +1,5 @@
-"""Shared CLI output: Rich tables for people, one JSON document with --json."""
+"""What every CLI command shares: Rich tables for people, one JSON document with --json,
+one way to fail (a line on standard error and an exit code), the settings read once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +21,8 @@ from landingzone.settings import Settings, unknown_env_vars
 
 console = Console()
 err_console = Console(stderr=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def emit_json(document: Any) -> None:
@@ -36,6 +39,7 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
+    """``error: message`` on standard error, then exit with ``code``."""
     err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 

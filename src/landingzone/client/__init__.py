@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -95,13 +96,16 @@ class Client:
         overwrite: bool = False,
         time_zone: str | None = None,
         wait: bool = True,
+        timeout: float | None = None,
     ) -> Submission:
-        """Upload API: submit Data (and EventData); waits for the verdict by default."""
+        """Upload API: submit Data (and EventData); waits for the verdict by default
+        (``timeout`` seconds at most: then the submission as it stands)."""
         return self.upload_api.upload_data(
-            name, data, events, overwrite=overwrite, time_zone=time_zone, wait=wait
-        )
+            name, data, events,
+            overwrite=overwrite, time_zone=time_zone, wait=wait, timeout=timeout,
+        )  # fmt: skip
 
-    def results(self, token: str, data_key: str) -> object:
+    def results(self, token: str, data_key: str) -> Any:
         """Upload API: ``status``, ``feedback`` or ``tableofresultids`` of a submission."""
         return self.upload_api.results(token, data_key)
 
@@ -124,5 +128,6 @@ class Client:
         stops the uploads in flight (the server stores none of them) and skips
         the rest; their results say "cancelled".
         """
-        files = [Path(p) for p in paths]
-        return Pusher(self.session, concurrency, cancel).push(app_id, files, type, progress)
+        return Pusher(self.session, concurrency, cancel).push(
+            app_id, paths, type, progress=progress
+        )

@@ -119,23 +119,26 @@ class Pusher:
     def push(
         self,
         app_id: str,
-        paths: list[Path],
-        type_: str | None = None,
+        paths: list[Path] | list[str],
+        type: str | None = None,
+        *,
         progress: Progress | None = None,
     ) -> list[PushResult]:
-        names = [p.name for p in paths]
+        """Upload files to an app (``Client.push`` says how)."""
+        files = [Path(p) for p in paths]
+        names = [p.name for p in files]
         if len(set(names)) != len(names):
             raise ValueError("two paths have the same file name; push them separately")
         results: list[PushResult] = []
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="lz-push") as pool:
-            for start in range(0, len(paths), BATCH):
-                batch = paths[start : start + BATCH]
+            for start in range(0, len(files), BATCH):
+                batch = files[start : start + BATCH]
                 if self._cancel.is_set():
                     results.extend(self._not_sent(p) for p in batch)
                     continue
-                urls = self.upload_urls(app_id, [p.name for p in batch], type_)
+                urls = self.upload_urls(app_id, [p.name for p in batch], type)
                 jobs = [
-                    pool.submit(self._upload, app_id, p, urls[p.name], type_, progress)
+                    pool.submit(self._upload, app_id, p, urls[p.name], type, progress)
                     for p in batch
                 ]
                 results.extend(job.result() for job in jobs)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from landingzone.cli.options import JsonFlag, services
-from landingzone.cli.output import emit_json, fail, table
+from landingzone.cli.output import JsonFlag, emit_json, fail, table
+from landingzone.cli.server.operator import operator
 from landingzone.domain.models import DatasetTypeVersion
 from landingzone.timeutil import iso_z
 
@@ -41,8 +41,8 @@ def dataset_add(
         document = file.read_bytes()
     except OSError as exc:
         fail(f"cannot read {file}: {exc.strerror}")
-    with services() as svc:
-        added = svc.datasets.add(document)
+    with operator() as op:
+        added = op.add_dataset(document)
     if json:
         emit_json(version_json(added))
     else:
@@ -52,8 +52,8 @@ def dataset_add(
 @dataset_app.command("list")
 def dataset_list(json: JsonFlag = False) -> None:
     """List dataset types (newest version of each)."""
-    with services() as svc:
-        found = svc.datasets.list_latest()
+    with operator() as op:
+        found = op.list_datasets()
     if json:
         emit_json([version_json(v) for v in found])
     else:
@@ -74,8 +74,8 @@ def dataset_list(json: JsonFlag = False) -> None:
 @dataset_app.command("show")
 def dataset_show(name: str, json: JsonFlag = False) -> None:
     """Show the newest version of a dataset type in full."""
-    with services() as svc:
-        found = svc.datasets.show(name)
+    with operator() as op:
+        found = op.show_dataset(name)
     if json:
         emit_json(version_json(found, full=True))
         return

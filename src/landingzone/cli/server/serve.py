@@ -6,8 +6,8 @@ import errno
 import os
 import socket
 
-from landingzone.bootstrap import Services
-from landingzone.cli.httpserver import exec_server
+from landingzone.bootstrap import open_operator
+from landingzone.cli.server.httpserver import exec_server
 from landingzone.domain.admin import IssuedClient
 from landingzone.errors import ConfigurationError
 from landingzone.settings import Settings
@@ -45,16 +45,11 @@ def require_free_port(host: str, port: int) -> None:
 
 def prepare(settings: Settings) -> IssuedClient | None:
     """Everything that must happen once before workers start; returns demo credentials."""
-    services = Services.build(settings)
+    opened = open_operator(settings)
     try:
-        services.store.ping()  # a missing bucket or unwritable directory: one clear line
-        services.migrate()
-        services.verify_key()
-        services.datasets.install_shipped()
-        services.cleanup()
-        return services.seed_demo()
+        return opened.prepare()
     finally:
-        services.engine.dispose()
+        opened.close()
 
 
 def demo_banner(settings: Settings, issued: IssuedClient) -> str:

@@ -18,13 +18,13 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
-from landingzone.cli.lifeline import die_with_supervisor, mark_supervisor
+from landingzone.cli.server.lifeline import die_with_supervisor, mark_supervisor
 from landingzone.logs import configure_logging, logging_config
 
 if TYPE_CHECKING:
     from landingzone.api.asgi import LandingzoneApp
 
-APP_FACTORY = "landingzone.cli.httpserver:worker_app"
+APP_FACTORY = "landingzone.cli.server.httpserver:worker_app"
 
 
 def worker_app() -> LandingzoneApp:

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from landingzone.cli.datasets import dataset_app
-from landingzone.cli.options import JsonFlag, services
-from landingzone.cli.output import emit_json, err_console, fail, table
+from landingzone.cli.output import JsonFlag, emit_json, err_console, fail, table
+from landingzone.cli.server.datasets import dataset_app
+from landingzone.cli.server.operator import operator
 from landingzone.domain.integrity import Damaged
 from landingzone.domain.models import App, Client, Customer
 from landingzone.timeutil import iso_z
@@ -56,8 +56,8 @@ def customer_create(
     json: JsonFlag = False,
 ) -> None:
     """Create a customer."""
-    with services() as svc:
-        customer = svc.admin.create_customer(name, timezone)
+    with operator() as op:
+        customer = op.create_customer(name, timezone)
     if json:
         emit_json(customer_json(customer))
     else:
@@ -67,8 +67,8 @@ def customer_create(
 @customer_app.command("list")
 def customer_list(json: JsonFlag = False) -> None:
     """List customers."""
-    with services() as svc:
-        customers = svc.admin.list_customers()
+    with operator() as op:
+        customers = op.list_customers()
     if json:
         emit_json([customer_json(c) for c in customers])
     else:
@@ -79,9 +79,8 @@ def customer_list(json: JsonFlag = False) -> None:
 @app_app.command("create")
 def app_create(customer: str, app_id: str, json: JsonFlag = False) -> None:
     """Create an app for CUSTOMER."""
-    with services() as svc:
-        app = svc.admin.create_app(customer, app_id)
-        owner = svc.admin.customer(customer)
+    with operator() as op:
+        app, owner = op.create_app(customer, app_id)
     if json:
         emit_json(app_json(app, owner))
     else:
@@ -93,8 +92,8 @@ def app_list(
     customer: Annotated[str | None, typer.Argument()] = None, json: JsonFlag = False
 ) -> None:
     """List apps, of one customer or all."""
-    with services() as svc:
-        apps = svc.admin.list_apps(customer)
+    with operator() as op:
+        apps = op.list_apps(customer)
     if json:
         emit_json([app_json(a, c) for a, c in apps])
     else:
@@ -114,8 +113,8 @@ def client_create(
     json: JsonFlag = False,
 ) -> None:
     """Create a client; its secret and API key are shown once."""
-    with services() as svc:
-        issued = svc.admin.create_client(customer, scope, svc.settings.scope_uri_prefix)
+    with operator() as op:
+        issued = op.create_client(customer, scope)
     document = {
         "client_id": issued.client.client_id,
         "client_secret": issued.client_secret,
@@ -137,8 +136,8 @@ def client_list(
     customer: Annotated[str | None, typer.Argument()] = None, json: JsonFlag = False
 ) -> None:
     """List clients (never their secrets)."""
-    with services() as svc:
-        clients = svc.admin.list_clients(customer)
+    with operator() as op:
+        clients = op.list_clients(customer)
     if json:
         emit_json([client_json(cl, cu) for cl, cu in clients])
     else:
@@ -152,10 +151,8 @@ def client_list(
 @client_app.command("disable")
 def client_disable(client_id: str, json: JsonFlag = False) -> None:
     """Disable a client; its tokens stop working at once."""
-    with services() as svc:
-        client = svc.admin.disable_client(client_id)
-        owner = svc.tenants.get_customer(client.customer_id)
-    assert owner is not None
+    with operator() as op:
+        client, owner = op.disable_client(client_id)
     if json:
         emit_json(client_json(client, owner))
     else:
@@ -187,8 +184,8 @@ def verify(
     json: JsonFlag = False,
 ) -> None:
     """Re-hash stored objects (local disk or S3) and report any whose bytes changed."""
-    with services() as svc, err_console.status("verifying stored objects...") as status:
-        report = svc.integrity().verify(
+    with operator() as op, err_console.status("verifying stored objects...") as status:
+        report = op.verify(
             customer,
             progress=lambda stored: status.update(
                 f"verifying {stored.object_key} (version {stored.version})"

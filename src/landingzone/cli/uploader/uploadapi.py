@@ -8,21 +8,15 @@ from typing import Annotated
 
 import typer
 
-from landingzone.cli.connect import (
+from landingzone.cli.output import JsonFlag, emit_json, fail
+from landingzone.cli.uploader.connection import (
     FAILED,
     OK,
     USAGE,
-    ApiKeyOption,
-    ClientIdOption,
+    Connection,
     Explain,
-    ProfileOption,
-    SecretOption,
-    UrlOption,
-    connected,
-    fail,
+    connection_flags,
 )
-from landingzone.cli.options import JsonFlag
-from landingzone.cli.output import emit_json
 from landingzone.client import (
     AuthenticationError,
     LandingzoneClientError,
@@ -41,17 +35,17 @@ WRONG_API_KEY = (
 def read_csv(path: Path, flag: str) -> str:
     """The CSV text of ``--data``/``--events``; the Upload API carries it in JSON, so UTF-8."""
     if not path.is_file():
-        raise fail(f"no such file for {flag}: {path}", USAGE)
+        fail(f"no such file for {flag}: {path}", USAGE)
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise fail(
+        fail(
             f"{flag} {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
             f"{exc.start}): save it as UTF-8 (in Excel: CSV UTF-8) and send it again.",
             USAGE,
-        ) from None
+        )
     except OSError as exc:
-        raise fail(f"cannot read {flag} {path}: {exc.strerror}", USAGE) from None
+        fail(f"cannot read {flag} {path}: {exc.strerror}", USAGE)
 
 
 def wrong_key(exc: LandingzoneClientError) -> bool:
@@ -134,6 +128,7 @@ def show(submission: Submission, as_json: bool) -> None:
         typer.echo(f"{where}: {entry.get('code')}: {entry.get('message')}")
 
 
+@connection_flags(api_key=True)
 def uploaddata(
     name: Annotated[str, typer.Option("--name", help="The submission's Name.")],
     data: Annotated[Path, typer.Option("--data", help="The Data CSV file.")],
@@ -147,11 +142,8 @@ def uploaddata(
     wait: Annotated[
         bool, typer.Option("--wait/--no-wait", help="Wait until it is done (default).")
     ] = True,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    api_key: ApiKeyOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """Submit Data (and EventData) to the Upload API; prints the token and the verdict.
@@ -160,10 +152,8 @@ def uploaddata(
     """
     data_text = read_csv(data, "--data")
     events_text = read_csv(events, "--events") if events is not None else None
-    with connected(
-        url, client_id, client_secret, profile, api_key,
-        scope=SCOPE, needs_api_key=True, explain=explain_uploaddata(name, timezone),
-    ) as client:  # fmt: skip
+    explain = explain_uploaddata(name, timezone)
+    with connection.client(scope=SCOPE, needs_api_key=True, explain=explain) as client:
         submission = client.upload_data(
             name, data_text, events_text, overwrite=overwrite, time_zone=timezone, wait=wait
         )
@@ -171,21 +161,17 @@ def uploaddata(
     raise typer.Exit(FAILED if submission.status == "failed" else OK)
 
 
+@connection_flags(api_key=True)
 def results(
     token: Annotated[str, typer.Argument(help="The processing token UploadData answered.")],
     key: Annotated[str, typer.Option("--key", help="status, feedback or tableofresultids.")],
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    api_key: ApiKeyOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
 ) -> None:
     """A submission's status, feedback or tableofresultids, as JSON."""
     if key.lower() not in DATA_KEYS:
-        raise fail(f"--key must be one of {', '.join(DATA_KEYS)}, not {key}", USAGE)
-    with connected(
-        url, client_id, client_secret, profile, api_key,
-        scope=SCOPE, needs_api_key=True, explain=explain_results(token),
-    ) as client:  # fmt: skip
+        fail(f"--key must be one of {', '.join(DATA_KEYS)}, not {key}", USAGE)
+    explain = explain_results(token)
+    with connection.client(scope=SCOPE, needs_api_key=True, explain=explain) as client:
         answer = client.results(token, key.lower())
     typer.echo(jsonlib.dumps(answer, indent=2))

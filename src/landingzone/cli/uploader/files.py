@@ -7,22 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from landingzone.cli.connect import (
+from landingzone.cli.output import JsonFlag, emit_json, fail
+from landingzone.cli.uploader.connection import (
     FAILED,
     INTERRUPTED,
     OK,
     USAGE,
-    ClientIdOption,
+    Connection,
     Explain,
-    ProfileOption,
-    SecretOption,
-    UrlOption,
-    connected,
-    fail,
+    connection_flags,
 )
-from landingzone.cli.options import JsonFlag
-from landingzone.cli.output import emit_json
-from landingzone.cli.progress import UploadWatcher
+from landingzone.cli.uploader.progress import UploadWatcher
 from landingzone.client import FileStatus, LandingzoneClientError, NotFound
 
 files_app = typer.Typer(no_args_is_help=True, help="Dataset files: upload, status, errors, list.")
@@ -94,6 +89,7 @@ def explain_file(file_id: str) -> Explain:
 
 
 @files_app.command("upload")
+@connection_flags()
 def upload(
     path: Annotated[Path, typer.Argument(help="The CSV file.")],
     dataset: Annotated[str, typer.Option("--dataset", help="The dataset type name.")],
@@ -103,10 +99,8 @@ def upload(
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Stop waiting after this many seconds.")
     ] = None,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """Upload one file of a dataset type and (by default) wait for its verdict.
@@ -117,13 +111,11 @@ def upload(
     after --timeout), 1 when it Failed, 130 on Ctrl-C.
     """
     if not path.is_file():
-        raise fail(f"no such file: {path}", USAGE)
+        fail(f"no such file: {path}", USAGE)
     watcher = UploadWatcher(path, quiet=json)
     explain = explain_upload(path, dataset)
     try:
-        with connected(
-            url, client_id, client_secret, profile, scope="files.write", explain=explain
-        ) as client:
+        with connection.client(scope="files.write", explain=explain) as client:
             target = client.files.create_upload(dataset, path.name)
             watcher.created(target.id)
             with watcher.sending() as progress:
@@ -139,37 +131,31 @@ def upload(
 
 
 @files_app.command("status")
+@connection_flags()
 def status(
     file_id: FileIdArgument,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """A file's status, statistics and first errors. Exit code 1 when it Failed."""
-    with connected(
-        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_file(file_id)
-    ) as client:
+    with connection.client(scope=READ_SCOPE, explain=explain_file(file_id)) as client:
         found = client.files.status(file_id)
     show(found, json)
     raise typer.Exit(verdict(found))
 
 
 @files_app.command("errors")
+@connection_flags()
 def errors(
     file_id: FileIdArgument,
     csv: Annotated[bool, typer.Option("--csv", help="The report as CSV.")] = False,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """Every stored error of a file (JSON with --json, CSV with --csv)."""
-    with connected(
-        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_file(file_id)
-    ) as client:
+    with connection.client(scope=READ_SCOPE, explain=explain_file(file_id)) as client:
         if csv:
             typer.echo(client.files.errors_csv(file_id), nl=False)
             return
@@ -198,6 +184,7 @@ def explain_list(exc: LandingzoneClientError) -> str | None:
 
 
 @files_app.command("list")
+@connection_flags()
 def list_files(
     status_filter: Annotated[
         str | None,
@@ -219,17 +206,13 @@ def list_files(
     all_pages: Annotated[
         bool, typer.Option("--all", help="Every page, not just the first.")
     ] = False,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """The customer's files, newest first, a page at a time (--limit, --cursor, --all)."""
     found: list[FileStatus] = []
-    with connected(
-        url, client_id, client_secret, profile, scope=READ_SCOPE, explain=explain_list
-    ) as client:
+    with connection.client(scope=READ_SCOPE, explain=explain_list) as client:
         while True:
             page = client.files.list_files(
                 status=status_filter, dataset_type=dataset, limit=limit, cursor=cursor

@@ -1,6 +1,6 @@
 """`landingzone push`: the uploader's command for the Push API, on top of the SDK.
 
-Exit codes: see ``connect.py``; 1 here means some file failed or was cancelled.
+Exit codes: see ``connection.py``; 1 here means some file failed or was cancelled.
 """
 
 from __future__ import annotations
@@ -26,20 +26,15 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from landingzone.cli.connect import (
+from landingzone.cli.output import JsonFlag, emit_json, fail
+from landingzone.cli.uploader.connection import (
     FAILED,
     OK,
     USAGE,
-    ClientIdOption,
+    Connection,
     Explain,
-    ProfileOption,
-    SecretOption,
-    UrlOption,
-    connected,
-    fail,
+    connection_flags,
 )
-from landingzone.cli.options import JsonFlag
-from landingzone.cli.output import emit_json
 from landingzone.client import (
     Client,
     LandingzoneClientError,
@@ -63,15 +58,15 @@ def expand(arguments: list[str]) -> list[Path]:
             matches = sorted(Path(m) for m in glob.glob(argument, recursive=True))
             files = [m for m in matches if m.is_file()]
             if not files:
-                raise fail(f"no file matches {argument}", USAGE)
+                fail(f"no file matches {argument}", USAGE)
             found.extend(files)
         else:
-            raise fail(f"no such file or directory: {argument}", USAGE)
+            fail(f"no such file or directory: {argument}", USAGE)
     unique = list(dict.fromkeys(p.resolve() for p in found))
     names: dict[str, Path] = {}
     for path in unique:
         if path.name in names:
-            raise fail(
+            fail(
                 f"two files are both named {path.name} ({names[path.name]} and {path}): "
                 "an app keeps one object per name; push them separately",
                 USAGE,
@@ -164,6 +159,7 @@ def explain_push(app: str, type_: str | None) -> Explain:
     return explain
 
 
+@connection_flags()
 def push(
     paths: Annotated[list[str], typer.Argument(help="Files, directories or glob patterns.")],
     app: Annotated[str, typer.Option("--app", help="The app (appId) to push to.")],
@@ -171,18 +167,13 @@ def push(
         str | None, typer.Option("--type", help="File type; a dataset type name validates it.")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Uploads at once.")] = 4,
-    url: UrlOption = None,
-    client_id: ClientIdOption = None,
-    client_secret: SecretOption = None,
-    profile: ProfileOption = "default",
+    *,
+    connection: Connection,
     json: JsonFlag = False,
 ) -> None:
     """Upload files to an app with the Push API: batches, parallel streams, retries."""
     files = expand(paths)
-    with connected(
-        url, client_id, client_secret, profile,
-        scope="connector.write", explain=explain_push(app, type_),
-    ) as client:  # fmt: skip
+    with connection.client(scope="connector.write", explain=explain_push(app, type_)) as client:
         results, interrupted = run_push(client, app, files, type_, concurrency, json)
     report(results, json, interrupted)
     done = all(r.outcome == "uploaded" for r in results)
