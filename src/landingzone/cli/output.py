@@ -1,23 +1,17 @@
 """What every CLI command shares: Rich tables for people, one JSON document with --json,
-one way to fail (a line on standard error and an exit code), the settings read once."""
+one way to fail (a line on standard error and an exit code)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
-
-from landingzone.errors import ApiError, ConfigurationError, StorageUnavailable
-from landingzone.settings import Settings, unknown_env_vars
 
 console = Console()
 err_console = Console(stderr=True)
@@ -42,29 +36,3 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """``error: message`` on standard error, then exit with ``code``."""
     err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    for name in unknown_env_vars(os.environ):
-        err_console.print(
-            f"[yellow]warning:[/yellow] {name} is not a landingzone setting; it is ignored "
-            "(see docs/configuration.md).",
-            highlight=False,
-            soft_wrap=True,
-        )
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"LZ_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
-        )
-        fail(f"invalid settings: {problems}", code=2)
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    """Known errors become one line on stderr and exit 1; never a traceback."""
-    try:
-        yield
-    except (ApiError, ConfigurationError, StorageUnavailable) as exc:
-        fail(str(exc))

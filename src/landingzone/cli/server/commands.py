@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from landingzone.cli.output import JsonFlag, emit_json, friendly_errors, load_settings, table
+from landingzone.cli.output import JsonFlag, emit_json, table
+from landingzone.cli.server.environment import friendly_errors, load_settings
 from landingzone.cli.server.lifeline import die_with_supervisor
 from landingzone.cli.server.operator import operator
 from landingzone.logs import configure_logging

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from landingzone.auth.keys import SECRET_KEY_FILE
-from landingzone.cli.output import friendly_errors, load_settings
+from landingzone.cli.server.environment import friendly_errors, load_settings
 from landingzone.errors import ConfigurationError
 from landingzone.settings import SQLITE_FILE, Settings
 
