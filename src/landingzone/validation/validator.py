@@ -73,7 +73,7 @@ def block_size_for(fields: int) -> int:
 
 
 class DatasetTooWide(ValueError):
-    """The dataset type has more fields than validation takes (``schema.MAX_FIELDS``)."""
+    """The dataset type has more fields than validation takes (``dataset_type.MAX_FIELDS``)."""
 
 
 class Validator:
@@ -100,7 +100,6 @@ class Validator:
         # The fast path splits lines at commas: other delimiters take the exact path.
         self.fast_path_min_bytes = fast_path_min_bytes if delimiter == "," else None
         self.delimiter = delimiter
-        self._unique_fields = self.schema.unique_fields
         use_jemalloc()
 
     def validate(
