@@ -59,7 +59,7 @@ def test_a_deterministic_failure_fails_the_file_at_once_naming_the_cause(
         raise ValueError("the check query could not be built")
 
     # A bug inside the validator: the same input would fail the same way on every attempt.
-    monkeypatch.setattr("landingzone.validation.validator.block_query", broken)
+    monkeypatch.setattr("landingzone.validation.block.block_query", broken)
     with caplog.at_level(logging.ERROR, logger="landingzone.pipeline.job"):
         assert harness.services.pipeline().run_once() is True
     status = status_of(harness, headers, file_id)
@@ -83,7 +83,7 @@ def test_an_infrastructure_failure_is_left_to_the_retry(
     def disk_gone(*args: object, **kwargs: object) -> str:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr("landingzone.validation.validator.block_query", disk_gone)
+    monkeypatch.setattr("landingzone.validation.block.block_query", disk_gone)
     harness.services.pipeline().run_once()
     status = status_of(harness, headers, file_id)
     assert status["status"] == "Processing"  # its lease expires, the reconciler retries it

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from landingzone.domain.datasets import shipped_datasets
 from landingzone.validation import fastpath
+from landingzone.validation.block import BlockChecker
 from landingzone.validation.fastpath import FastPath, plain
 from landingzone.validation.header import align, split_record
 from landingzone.validation.report import DEFAULT_ERROR_CAP, Report
@@ -78,8 +79,9 @@ def fast_only(dataset: DatasetType, data: bytes, tmp_path: Path) -> Report | Non
     first = data.split(b"\n", 1)[0].decode("utf-8-sig").rstrip("\r")  # as the Chunker
     alignment = align(split_record(first), dataset.table_schema, dataset.header_policy)
     columns = list(range(len(dataset.table_schema.fields)))
-    check_lines = Validator(dataset)._check_lines(alignment)
-    return FastPath(dataset, check_lines, DEFAULT_ERROR_CAP).run(path, alignment, columns, None)
+    with BlockChecker(dataset.table_schema, alignment, DEFAULT_ERROR_CAP) as checker:
+        fast_path = FastPath(dataset, checker.check, DEFAULT_ERROR_CAP)
+        return fast_path.run(path, alignment, columns, None)
 
 
 @pytest.mark.parametrize(
@@ -308,8 +310,9 @@ def test_extra_and_reordered_columns_take_the_fast_path(tmp_path: Path) -> None:
     path = tmp_path / "fast.csv"
     path.write_bytes(data)
     alignment = align(split_record(rows[0]), dataset.table_schema, dataset.header_policy)
-    check_lines = Validator(dataset)._check_lines(alignment)
-    fast = FastPath(dataset, check_lines, DEFAULT_ERROR_CAP).run(path, alignment, [2, 1], None)
+    with BlockChecker(dataset.table_schema, alignment, DEFAULT_ERROR_CAP) as checker:
+        fast_path = FastPath(dataset, checker.check, DEFAULT_ERROR_CAP)
+        fast = fast_path.run(path, alignment, [2, 1], None)
     assert fast is not None and fast.rows_rejected == 2
     assert_same(*both(dataset, data, tmp_path))
     assert {(e.row, e.code) for e in fast.errors} == {
@@ -357,3 +360,23 @@ def test_the_feed_gives_every_line_its_row(
     ]
     assert feed.failure is None
     assert fed == lines and feed.lines == len(lines)
+
+
+def test_both_paths_keep_the_first_errors_in_row_order_past_the_cap(tmp_path: Path) -> None:
+    """The repeat on row 3 is kept before the type errors after it, on either path."""
+    dataset = parse_dataset_type(
+        {
+            "name": "ids",
+            "schema": {
+                "fields": [
+                    {"name": "id", "type": "integer", "constraints": {"unique": True}},
+                    {"name": "n", "type": "integer"},
+                ]
+            },
+        }
+    )
+    data = b"id,n\n1,1\n1,2\n2,x\n3,x\n4,x\n"
+    fast, fast_sink, exact, exact_sink = both(dataset, data, tmp_path, error_cap=2)
+    assert_same(fast, fast_sink, exact, exact_sink)
+    assert [(e.row, e.code) for e in exact.errors] == [(3, "unique-error"), (4, "type-error")]
+    assert exact.error_count == 4 and exact.errors_truncated

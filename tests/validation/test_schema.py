@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from landingzone.domain.datasets import shipped_datasets
-from landingzone.validation.schema import (
-    DatasetTypeError,
-    HeaderPolicy,
-    parse_dataset_type,
-)
+from landingzone.validation.dataset_type import HeaderPolicy
+from landingzone.validation.schema import DatasetTypeError, parse_dataset_type
+from landingzone.validation.schema_checks import SchemaChecks
 
 
 def doc(*fields: dict[str, object], **top: object) -> str:
@@ -100,3 +99,12 @@ def test_shipped_examples_are_valid_and_match_the_spec() -> None:
     assert {"transaction_id", "created_at", "amount", "currency", "status"} <= set(
         transactions.names
     )
+
+
+def test_the_schema_checks_close_their_connection() -> None:
+    with SchemaChecks() as checks:
+        assert checks.re2_error("[a-z]+") is None
+        assert checks.re2_error("(?=a)") is not None
+        connection = checks._connection()
+    with pytest.raises(duckdb.ConnectionException):
+        connection.execute("SELECT 1")

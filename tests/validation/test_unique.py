@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import random
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pyarrow as pa
 import pytest
 
 from landingzone.domain.datasets import shipped_datasets
+from landingzone.validation.schema import parse_dataset_type
 from landingzone.validation.unique import RepeatFinder, UniqueIndex
+from landingzone.validation.validator import Validator
 
 TRANSACTIONS = {d.name: d for d in shipped_datasets()}["transactions"]
 ID_FIELD = 0  # transaction_id, the unique field
@@ -91,3 +94,21 @@ def test_the_exact_paths_finder_compares_only_repeated_hashes(
     rows = [c * 100 + k + 1 for c in range(11) for k in range(97)]  # value i's row
     expected = [(ID_FIELD, rows[i], values[i], False) for i in range(300, 1000)]
     assert found == expected
+
+
+def test_a_repeated_datetime_is_reported_in_utc_whatever_the_hosts_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DuckDB takes a new connection's zone from TZ: the unique index's must not.
+    monkeypatch.setenv("TZ", "America/New_York")
+    dataset = parse_dataset_type(
+        {
+            "name": "t",
+            "schema": {
+                "fields": [{"name": "at", "type": "datetime", "constraints": {"unique": True}}]
+            },
+        }
+    )
+    data = b"at\n2025-01-01T10:00:00Z\n2025-01-01T10:00:00Z\n"
+    report = Validator(dataset, fast_path_min_bytes=None).validate(io.BytesIO(data))
+    assert [(e.row, e.value) for e in report.errors] == [(3, "2025-01-01 10:00:00+00")]

@@ -38,26 +38,25 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from landingzone.validation.block import BlockResult
+from landingzone.validation.collector import ErrorCollector
+from landingzone.validation.dataset_type import DatasetType
 from landingzone.validation.digest import BackgroundSha256
 from landingzone.validation.hashes import HashPartitions, TooManyRepeats
 from landingzone.validation.header import Alignment
 from landingzone.validation.report import CellError, Report
-from landingzone.validation.schema import DatasetType
 from landingzone.validation.scratch import scratch_dir
-from landingzone.validation.shapes import literal
+from landingzone.validation.session import connect
 from landingzone.validation.sink import RowSink
 from landingzone.validation.sql import block_query
 from landingzone.validation.unique import UniqueIndex, duplicate_errors
-
-if TYPE_CHECKING:
-    from landingzone.validation.validator import BlockResult
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +82,12 @@ REPEAT_LIMIT = 1_000_000
 # Bad lines go through the block validator this many at a time (50,000 raised
 # the peak RSS of a 5 GB file with errors by 25 MB).
 CHECK_LINES = 10_000
-# This optimizer turns an IN list of five or more values (an enum) into a join,
-# whose output comes in any order; both paths rely on DuckDB keeping row order.
-DISABLED_OPTIMIZERS = "in_clause"
 BOM = b"\xef\xbb\xbf"
 LF, CR = 10, 13
 # A line's text in the feed keeps its line end; the last cell drops it.
 LINE_END = "chr(13) || chr(10)"
 
-CheckLines = Callable[[bytes], "BlockResult"]
+CheckLines = Callable[[bytes], BlockResult]
 Rows = np.ndarray[Any, np.dtype[np.int64]]
 
 
@@ -266,16 +262,14 @@ class FastPath:
         if starts_with_bom and not alignment.has_header:
             return None
         feed = LineFeed(path, alignment.has_header)
-        db = duckdb.connect()
         scratch = scratch_dir(self.temp_dir)
+        db: duckdb.DuckDBPyConnection | None = None
         try:
-            db.execute("SET threads=2")
-            db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
-            db.execute("SET TimeZone='UTC'")
             # Rows come in the order of the lines fed, which the main pass checks. DuckDB
-            # keeps that order, except where an optimizer makes a join (DISABLED_OPTIMIZERS).
-            db.execute(f"SET disabled_optimizers='{DISABLED_OPTIMIZERS}'")
-            db.execute(f"SET temp_directory={literal(str(Path(scratch.name) / 'spill'))}")
+            # keeps that order, except where an optimizer makes a join (session.py).
+            db = connect(
+                threads=2, memory_limit=MEMORY_LIMIT, spill_dir=Path(scratch.name) / "spill"
+            )
             db.register("lines", feed.reader())
             checked = block_query(
                 self.schema, column_of_field, _source(alignment),
@@ -304,7 +298,8 @@ class FastPath:
             log.info("fast path gave up on %s: %s", path.name, str(exc).splitlines()[0])
             return None
         finally:
-            db.close()
+            if db is not None:
+                db.close()
             feed.sha256.close()  # its thread ends even where DuckDB stopped reading early
             scratch.cleanup()
 
@@ -321,24 +316,19 @@ class FastPath:
         report = Report(rows_total=main.returned)
         rows = np.concatenate(main.bad_rows) if main.bad_rows else np.zeros(0, np.int64)
         texts = pa.concat_arrays(main.bad_texts) if main.bad_texts else pa.array([], pa.string())
-        errors: list[CellError] = []
+        collector = ErrorCollector(self.error_cap)
         for start in range(0, len(rows), CHECK_LINES):
             chunk = rows[start : start + CHECK_LINES]
             result = self._check(chunk, texts.slice(start, CHECK_LINES).to_pylist())
             if result.bad_records != len(chunk):
                 raise GiveUp("the block validator disagrees on a bad line")
-            errors += _located(result.errors, chunk)
-            report.error_count += result.error_count
+            collector.add(_located(result.errors, chunk), result.error_count)
         report.rows_rejected = len(rows)
         if len(repeated):
             repeats, report.duplicate_rows = self._repeats(path, repeated, column_of_field, scratch)
-            errors += repeats
-            report.error_count += len(repeats)
+            collector.add(repeats)
             report.rows_rejected += len(report.duplicate_rows)
-        errors.sort(key=CellError.sort_key)
-        report.errors = errors[: self.error_cap]
-        report.errors_truncated = report.error_count > len(report.errors)
-        return report
+        return collector.fill(report)
 
     def _check(self, rows: Rows, texts: list[str]) -> BlockResult:
         """The block validator's result for these lines of the file, in this order."""

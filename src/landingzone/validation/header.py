@@ -6,6 +6,7 @@ import csv
 from collections import Counter
 from dataclasses import dataclass, field
 
+from landingzone.validation.dataset_type import HeaderPolicy, TableSchema
 from landingzone.validation.report import (
     BLANK_LABEL,
     DUPLICATE_LABEL,
@@ -14,7 +15,6 @@ from landingzone.validation.report import (
     MISSING_LABEL,
     CellError,
 )
-from landingzone.validation.schema import HeaderPolicy, TableSchema
 
 
 @dataclass

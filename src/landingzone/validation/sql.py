@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from enum import IntEnum
 
+from landingzone.validation.dataset_type import TEMPORAL, FieldSpec, Scalar, TableSchema
 from landingzone.validation.formats import described
-from landingzone.validation.schema import TEMPORAL, FieldSpec, Scalar, TableSchema
 from landingzone.validation.shapes import ISO_DATETIME_USUAL, full_match, literal
 
 INTEGER_RE = "[+-]?[0-9]+"

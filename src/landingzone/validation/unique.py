@@ -24,9 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from landingzone.validation.dataset_type import DatasetType, TableSchema
 from landingzone.validation.hashes import HashPartitions
 from landingzone.validation.report import UNIQUE_ERROR, CellError
-from landingzone.validation.schema import DatasetType, TableSchema
+from landingzone.validation.session import connect
 from landingzone.validation.shapes import literal
 from landingzone.validation.sql import DUCKDB_TYPES
 
@@ -52,12 +53,11 @@ class UniqueIndex:
         """DuckDB, opened on the first value: most files have no repeated hash at all."""
         if self._db is not None:
             return self._db
-        db = self._db = duckdb.connect()
-        db.execute(f"SET memory_limit='{MEMORY_LIMIT}'")
-        db.execute(f"SET temp_directory='{self._scratch / 'spill'}'")
-        db.execute("SET preserve_insertion_order=false")
         # One thread: DuckDB's aggregation needs memory per thread.
-        db.execute("SET threads=1")
+        db = self._db = connect(
+            threads=1, memory_limit=MEMORY_LIMIT, spill_dir=self._scratch / "spill",
+            keep_order=False,
+        )  # fmt: skip
         for j in self.fields:
             kind = DUCKDB_TYPES[self._schema.fields[j].type]
             db.execute(f"CREATE TABLE u{j} (v {kind}, h UBIGINT, row BIGINT, bad BOOLEAN)")
@@ -225,7 +225,8 @@ class RepeatFinder:
 def duplicate_errors(
     schema: TableSchema, uniques: UniqueIndex
 ) -> tuple[list[CellError], list[int]]:
-    """The repeats' errors, in row order, and the rows they newly make bad (sorted)."""
+    """The repeats' errors (by field; ``ErrorCollector`` orders them) and the rows
+    they newly make bad (sorted)."""
     errors: list[CellError] = []
     rows: set[int] = set()
     for j, row, value, already_bad in uniques.duplicates():
@@ -242,5 +243,4 @@ def duplicate_errors(
                 f"Value of '{spec.name}' already appears in an earlier row.",
             )
         )
-    errors.sort(key=CellError.sort_key)
     return errors, sorted(rows)

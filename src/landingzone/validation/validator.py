@@ -8,11 +8,11 @@ Pure: no database, storage or HTTP. How it works, and why:
 * Each block is parsed by pyarrow single-threaded (so that rows with the wrong
   number of cells come with their record number), with every column as a
   string, and checked by one DuckDB query (``sql.py``) that types the values
-  and applies the constraints. Two blocks are processed at once: both libraries
-  release the GIL.
+  and applies the constraints (``block.BlockChecker``). Two blocks are
+  processed at once: both libraries release the GIL.
 * Blocks are merged in file order, turning block-relative record numbers into
   spreadsheet rows (header = row 1), keeping the first ``error_cap`` errors and
-  counting all of them.
+  counting all of them (``collector.ErrorCollector``).
 * ``unique`` is checked across the whole file by a DuckDB table that spills to
   disk under a memory limit, queried at the end in slices that fit the limit
   (``unique.py``).
@@ -24,41 +24,30 @@ in ``Report.duplicate_rows`` for the sink's owner to drop.
 
 from __future__ import annotations
 
-import codecs
-import io
-import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import duckdb
-import numpy as np
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from landingzone.validation import FAST_PATH_MIN_BYTES
-from landingzone.validation.chunker import Block, Chunker, Readable, Unterminated, scan
-from landingzone.validation.fastpath import DISABLED_OPTIMIZERS, FastPath
-from landingzone.validation.header import Alignment, align, split_record
+from landingzone.validation.block import BlockChecker, BlockResult, column_of_field
+from landingzone.validation.chunker import Block, Chunker, Readable, Unterminated
+from landingzone.validation.collector import ErrorCollector
+from landingzone.validation.dataset_type import MAX_FIELDS, DatasetType, too_wide
+from landingzone.validation.fastpath import FastPath
+from landingzone.validation.header import align, split_record
 from landingzone.validation.memory import use_jemalloc
 from landingzone.validation.report import (
-    BLANK_ROW,
     DEFAULT_ERROR_CAP,
     ENCODING_ERROR,
-    EXTRA_CELL,
-    MISSING_CELL,
     SOURCE_ERROR,
     CellError,
     Report,
 )
-from landingzone.validation.schema import MAX_FIELDS, DatasetType, too_wide
 from landingzone.validation.scratch import HashingReader, scratch_dir
 from landingzone.validation.sink import RowSink
-from landingzone.validation.sql import Fault, block_query, describe
 from landingzone.validation.unique import RepeatFinder, duplicate_errors
 
 WORKERS = 2
@@ -83,21 +72,8 @@ def block_size_for(fields: int) -> int:
     return max(MIN_BLOCK_SIZE, BLOCK_SIZE * NARROW_FIELDS // fields)
 
 
-CHECK_MEMORY_LIMIT = "96MB"
-
-
 class DatasetTooWide(ValueError):
-    """The dataset type has more fields than validation takes (``schema.MAX_FIELDS``)."""
-
-
-@dataclass
-class BlockResult:
-    records: int
-    errors: list[CellError]  # rows are block-relative record numbers (1-based)
-    error_count: int
-    bad_records: int
-    accepted: pa.Table | None
-    unique_values: dict[int, pa.Table] = field(default_factory=dict)
+    """The dataset type has more fields than validation takes (``dataset_type.MAX_FIELDS``)."""
 
 
 class Validator:
@@ -124,13 +100,7 @@ class Validator:
         # The fast path splits lines at commas: other delimiters take the exact path.
         self.fast_path_min_bytes = fast_path_min_bytes if delimiter == "," else None
         self.delimiter = delimiter
-        self._unique_fields = self.schema.unique_fields
         use_jemalloc()
-        self._local = threading.local()
-        self._db = duckdb.connect()
-        self._db.execute("SET threads=1")
-        self._db.execute(f"SET memory_limit='{CHECK_MEMORY_LIMIT}'")
-        self._db.execute("SET TimeZone='UTC'")
 
     def validate(
         self,
@@ -158,58 +128,56 @@ class Validator:
 
     def _validate(self, stream: Readable, sink: RowSink | None, path: Path | None) -> Report:
         report = Report()
+        collector = ErrorCollector(self.error_cap)
         chunker = Chunker(stream, block_size=self.block_size, delimiter=self.delimiter)
         first = chunker.first_record()
         if first is None:
             report.fatal = "the file is empty: expected a header row"
-            self._add(report, [CellError.make(1, None, None, None, SOURCE_ERROR, report.fatal)])
-            return report
+            collector.add([CellError.make(1, None, None, None, SOURCE_ERROR, report.fatal)])
+            return collector.fill(report)
         if isinstance(first, Unterminated):
-            return self._unterminated(report, 1)
+            return self._unterminated(report, collector, 1)
         try:
             labels = split_record(first.decode("utf-8"), self.delimiter)
         except UnicodeDecodeError:
             report.fatal = "the header row is not valid UTF-8: save the file as UTF-8"
-            self._add(report, [CellError.make(1, None, None, None, ENCODING_ERROR, report.fatal)])
-            return report
+            collector.add([CellError.make(1, None, None, None, ENCODING_ERROR, report.fatal)])
+            return collector.fill(report)
         alignment = align(labels, self.schema, self.dataset.header_policy)
         if alignment.fatal:
             report.fatal = alignment.fatal
-            self._add(report, alignment.errors)
-            return report
+            # All on row 1, in the order the header check lists them.
+            header = ErrorCollector(self.error_cap, order=None)
+            header.add(alignment.errors)
+            return header.fill(report)
         row_base = 1 if alignment.has_header else 0
-        if self._fast_path_applies(path):
-            assert path is not None
-            columns = _column_of_field(alignment, len(self.schema.fields))
-            fast_path = FastPath(
-                self.dataset, self._check_lines(alignment), self.error_cap, self.temp_dir
-            )
-            fast = fast_path.run(path, alignment, columns, sink)
-            if fast is not None:
-                fast.sha256 = fast_path.sha256
-                return self._limit_bad_rows(fast)
-            if sink is not None:
-                sink.restart()
+        columns = column_of_field(alignment, len(self.schema.fields))
+        with BlockChecker(self.schema, alignment, self.error_cap, self.delimiter) as checker:
+            if self._fast_path_applies(path):
+                assert path is not None
+                fast_path = FastPath(self.dataset, checker.check, self.error_cap, self.temp_dir)
+                fast = fast_path.run(path, alignment, columns, sink)
+                if fast is not None:
+                    fast.sha256 = fast_path.sha256
+                    return self._limit_bad_rows(fast)
+                if sink is not None:
+                    sink.restart()
 
-        def blocks() -> Iterator[Block | Unterminated]:
-            if not alignment.has_header:
-                yield Block(first + b"\n")
-            yield from chunker.blocks()
+            def blocks() -> Iterator[Block | Unterminated]:
+                if not alignment.has_header:
+                    yield Block(first + b"\n")
+                yield from chunker.blocks()
 
-        with scratch_dir(self.temp_dir) as scratch:
-            uniques = RepeatFinder(self.dataset, Path(scratch))
-            try:
-                uniques.column_of_field = dict(
-                    enumerate(_column_of_field(alignment, len(self.schema.fields)))
-                )
-                self._run(blocks(), alignment, row_base, report, sink, uniques)
-                if not report.fatal:
-                    self._finish_unique(report, uniques)
-            finally:
-                uniques.close()
-        report.errors.sort(key=CellError.sort_key)
-        del report.errors[self.error_cap :]
-        return self._limit_bad_rows(report)
+            with scratch_dir(self.temp_dir) as scratch:
+                uniques = RepeatFinder(self.dataset, Path(scratch))
+                try:
+                    uniques.column_of_field = dict(enumerate(columns))
+                    self._run(blocks(), checker, row_base, report, collector, sink, uniques)
+                    if not report.fatal:
+                        self._finish_unique(report, collector, uniques)
+                finally:
+                    uniques.close()
+        return self._limit_bad_rows(collector.fill(report))
 
     def _limit_bad_rows(self, report: Report) -> Report:
         if not report.fatal and report.rows_rejected > self.dataset.max_bad_records:
@@ -218,10 +186,6 @@ class Validator:
                 f"{self.dataset.max_bad_records} allowed (maxBadRecords)"
             )
         return report
-
-    def _check_lines(self, alignment: Alignment) -> Callable[[bytes], BlockResult]:
-        """Checks whole records of the file (the fast path's bad lines) as a block."""
-        return lambda data: self._check_block(data, alignment)
 
     def _fast_path_applies(self, path: Path | None) -> bool:
         limit = self.fast_path_min_bytes
@@ -232,9 +196,10 @@ class Validator:
     def _run(
         self,
         items: Iterator[Block | Unterminated],
-        alignment: Alignment,
+        checker: BlockChecker,
         row_base: int,
         report: Report,
+        collector: ErrorCollector,
         sink: RowSink | None,
         uniques: RepeatFinder,
     ) -> None:
@@ -248,7 +213,7 @@ class Validator:
                 CellError(e.row + offset, e.column, e.field, e.value, e.code, e.message)
                 for e in result.errors
             ]
-            self._add(report, shifted, result.error_count)
+            collector.add(shifted, result.error_count)
             report.rows_total += result.records
             report.rows_rejected += result.bad_records
             if result.accepted is not None and result.accepted.num_rows:
@@ -265,301 +230,30 @@ class Validator:
                 if isinstance(item, Unterminated):
                     while pending:
                         merge(pending.popleft().result())
-                    self._unterminated(report, row_base + records_done + 1)
+                    self._unterminated(report, collector, row_base + records_done + 1)
                     return
-                pending.append(pool.submit(self._check_block, item.data, alignment))
+                pending.append(pool.submit(checker.check, item.data))
                 while len(pending) > IN_FLIGHT:
                     merge(pending.popleft().result())
             while pending:
                 merge(pending.popleft().result())
 
-    def _add(self, report: Report, errors: list[CellError], count: int | None = None) -> None:
-        report.error_count += len(errors) if count is None else count
-        room = self.error_cap - len(report.errors)
-        if room > 0:
-            report.errors.extend(errors[:room])
-        if (count if count is not None else len(errors)) > max(room, 0):
-            report.errors_truncated = True
-
-    def _unterminated(self, report: Report, row: int) -> Report:
+    def _unterminated(self, report: Report, collector: ErrorCollector, row: int) -> Report:
         report.fatal = (
             f"row {row}: a quoted cell never closes (or one record is larger than the limit); "
             "check the quoting"
         )
-        self._add(report, [CellError.make(row, None, None, None, SOURCE_ERROR, report.fatal)])
-        return report
+        collector.add([CellError.make(row, None, None, None, SOURCE_ERROR, report.fatal)])
+        return collector.fill(report)
 
-    def _finish_unique(self, report: Report, finder: RepeatFinder) -> None:
+    def _finish_unique(
+        self, report: Report, collector: ErrorCollector, finder: RepeatFinder
+    ) -> None:
         uniques = finder.index()
         try:
             errors, rows = duplicate_errors(self.schema, uniques)
         finally:
             uniques.close()
-        self._add(report, errors)
+        collector.add(errors)
         report.duplicate_rows = rows
         report.rows_rejected += len(rows)
-
-    # -- one block, in a worker thread ---------------------------------------------
-
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
-        if cursor is None:
-            cursor = self._local.cursor = self._db.cursor()
-            # Settings are per connection: without this a cursor types datetimes in
-            # the machine's local zone, and the Parquet schema would vary by host.
-            cursor.execute("SET TimeZone='UTC'")
-            # Keeps a block's rows in order: this optimizer turns an IN list of five or
-            # more values (an enum) into a join, whose output comes in any order.
-            cursor.execute(f"SET disabled_optimizers='{DISABLED_OPTIMIZERS}'")
-        return cursor
-
-    def _check_block(self, data: bytes, alignment: Alignment) -> BlockResult:
-        data, encoding_bad = _repair_encoding(data, self.delimiter)
-        ncols = alignment.column_count
-        names = [f"c{i}" for i in range(ncols)]
-        invalid: list[tuple[int, int, str]] = []
-
-        def on_invalid(row: Any) -> str:
-            invalid.append((row.number, row.actual_columns, row.text))
-            return "skip"
-
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            # One pyarrow block for the whole block: with its default (1 MiB) a
-            # longer record fails to parse ("straddles two block boundaries").
-            read_options=pacsv.ReadOptions(
-                column_names=names, use_threads=False, block_size=len(data) + 1
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self.delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        records = table.num_rows + len(invalid)
-        skipped = np.array(sorted(n - 1 for n, _, _ in invalid), dtype=np.int64)
-        rec = np.delete(np.arange(records, dtype=np.int64), skipped)
-        table = table.append_column("__rec", pa.array(rec + 1))
-
-        errors: list[CellError] = []
-        bad = set(encoding_bad)
-        uncapped = 0  # errors of rows past the cap: counted, not built (a file of them was slow)
-        for index, (number, actual, text) in enumerate(invalid):
-            bad.add(number)
-            if number in encoding_bad:
-                continue
-            if index < self.error_cap:
-                errors.extend(self._structure_errors(number, actual, text, alignment))
-            else:
-                uncapped += self._structure_error_count(actual, text, alignment)
-        for number in sorted(encoding_bad):
-            errors.append(
-                CellError.make(
-                    number, None, None, None, ENCODING_ERROR,
-                    "The row is not valid UTF-8 (invalid bytes were replaced): save the file "
-                    "as UTF-8.",
-                )
-            )  # fmt: skip
-
-        column_of_field = _column_of_field(alignment, len(self.schema.fields))
-        unique_fields = self._unique_fields
-        cursor = self._cursor()
-        cursor.register("blk", table)
-        try:
-            query = block_query(self.schema, column_of_field, "blk")
-            if unique_fields:
-                hashed = ", ".join(f"hash(v{j}) AS h{j}" for j in unique_fields)
-                query = f"SELECT *, {hashed} FROM ({query})"  # noqa: S608 - generated names
-            checked: pa.Table = cursor.sql(query).to_arrow_table()
-        finally:
-            cursor.unregister("blk")
-        fault_columns = [f"e{j}" for j in range(len(self.schema.fields))]
-        any_fault = pc.or_(
-            _any_nonzero(checked, fault_columns), pc.fill_null(checked.column("blank"), False)
-        )
-        faulty = checked.filter(any_fault)
-        numbers = faulty.column("__rec").to_numpy()
-        bad.update(numbers.tolist())
-        counted = ~np.isin(numbers, sorted(encoding_bad)) if encoding_bad else None
-        blank = pc.fill_null(faulty.column("blank"), False).to_numpy(zero_copy_only=False)
-        faults = [_filled(faulty.column(name)) for name in fault_columns]
-        cells = np.count_nonzero(np.vstack(faults), axis=0) if faults else 0
-        per_row: np.ndarray[Any, Any] = np.where(blank, 1, cells)
-        if counted is not None:
-            per_row = per_row[counted]
-        error_count = len(errors) + uncapped + int(np.sum(per_row))
-        # Only the first error_cap faulty rows can hold errors that make the cut (each has
-        # one at least): built for those alone, so a file of bad rows stays cheap.
-        order = np.argsort(numbers, kind="stable")
-        if counted is not None:
-            order = order[counted[order]]
-        errors += self._cell_errors(
-            numbers[order[: self.error_cap]], blank[order[: self.error_cap]],
-            [f[order[: self.error_cap]] for f in faults], column_of_field, table, rec,
-        )  # fmt: skip
-        errors.sort(key=CellError.sort_key)
-        del errors[self.error_cap :]
-
-        good = checked.filter(pc.invert(any_fault))
-        if encoding_bad:
-            keep = pc.invert(pc.is_in(good.column("__rec"), pa.array(sorted(encoding_bad))))
-            good = good.filter(keep)
-        accepted = pa.table(
-            {spec.name: good.column(f"v{j}") for j, spec in enumerate(self.schema.fields)}
-            | {"__rec": good.column("__rec")}
-        )
-        # Every value of the right type takes part in uniqueness (``v`` is NULL for the
-        # others), also from rows bad for another reason and when it breaks another
-        # constraint, as Frictionless does; but not from blank rows. ``bad`` keeps rows
-        # from being counted twice.
-        bad_flags = pa.array(np.isin(checked.column("__rec").to_numpy(), sorted(bad)))
-        not_blank = pc.invert(pc.fill_null(checked.column("blank"), False))
-        unique_values = {
-            j: pa.table(
-                {
-                    "v": checked.column(f"v{j}"),
-                    "h": checked.column(f"h{j}"),
-                    "rec": checked.column("__rec"),
-                    "bad": bad_flags,
-                }
-            ).filter(not_blank)
-            for j in unique_fields
-        }
-        return BlockResult(records, errors, error_count, len(bad), accepted, unique_values)
-
-    def _cell_errors(
-        self,
-        numbers: np.ndarray[Any, Any],
-        blank: np.ndarray[Any, Any],
-        faults: list[np.ndarray[Any, Any]],
-        column_of_field: list[int],
-        table: pa.Table,
-        rec: np.ndarray[Any, Any],
-    ) -> list[CellError]:
-        """The errors of these faulty rows (record numbers, in order), at most error_cap
-        cell errors in (row, column) order plus their blank-row errors."""
-        errors = [
-            CellError.make(int(n), None, None, None, BLANK_ROW, "Row is blank.")
-            for n in numbers[blank]
-        ]
-        if not len(numbers) or not faults:
-            return errors
-        by_column = sorted(range(len(faults)), key=lambda j: column_of_field[j])
-        matrix = np.column_stack([faults[j] for j in by_column])
-        matrix[blank] = 0
-        rows, places = np.nonzero(matrix)  # row-major: by row, then column
-        for i, k in zip(
-            rows[: self.error_cap].tolist(), places[: self.error_cap].tolist(), strict=True
-        ):
-            j = by_column[k]
-            spec = self.schema.fields[j]
-            number = int(numbers[i])
-            code, message = describe(spec, Fault(int(matrix[i, k])))
-            column = column_of_field[j]
-            raw = table.column(f"c{column}")[_index_of(rec, number)].as_py()
-            errors.append(CellError.make(number, column + 1, spec.name, raw, code, message))
-        return errors
-
-    def _is_blank(self, text: str) -> bool:
-        empty = {"", *self.schema.missing_values}
-        return all(cell in empty for cell in split_record(text, self.delimiter))
-
-    def _structure_error_count(self, actual: int, text: str, alignment: Alignment) -> int:
-        """How many errors ``_structure_errors`` would give the record."""
-        return 1 if self._is_blank(text) else abs(alignment.column_count - actual)
-
-    def _structure_errors(
-        self, number: int, actual: int, text: str, alignment: Alignment
-    ) -> list[CellError]:
-        expected = alignment.column_count
-        cells = split_record(text, self.delimiter)
-        if self._is_blank(text):
-            # Blank whatever its number of cells (",," for four columns), as Frictionless.
-            return [CellError.make(number, None, None, None, BLANK_ROW, "Row is blank.")]
-        if actual < expected:
-            return [
-                CellError.make(
-                    number, column, self._field_name(alignment, column - 1), None, MISSING_CELL,
-                    f"Row has {actual} cells; column {column} is missing.",
-                )
-                for column in range(actual + 1, expected + 1)
-            ]  # fmt: skip
-        return [
-            CellError.make(
-                number, column, None, cells[column - 1] if column <= len(cells) else None,
-                EXTRA_CELL, f"Row has {actual} cells; only {expected} columns are expected.",
-            )
-            for column in range(expected + 1, actual + 1)
-        ]  # fmt: skip
-
-    def _field_name(self, alignment: Alignment, column: int) -> str | None:
-        j = alignment.field_of_column[column] if column < len(alignment.field_of_column) else None
-        return self.schema.fields[j].name if j is not None else None
-
-
-def _column_of_field(alignment: Alignment, field_count: int) -> list[int]:
-    columns = [0] * field_count
-    for column, j in enumerate(alignment.field_of_column):
-        if j is not None:
-            columns[j] = column
-    return columns
-
-
-def _filled(column: pa.ChunkedArray) -> np.ndarray[Any, Any]:
-    return np.asarray(pc.fill_null(column, 0).to_numpy(zero_copy_only=False), dtype=np.uint8)
-
-
-def _any_nonzero(table: pa.Table, columns: list[str]) -> pa.ChunkedArray:
-    result = pc.not_equal(table.column(columns[0]), 0)
-    for name in columns[1:]:
-        result = pc.or_(result, pc.not_equal(table.column(name), 0))
-    return result
-
-
-def _index_of(rec: np.ndarray[Any, Any], number: int) -> int:
-    return int(np.searchsorted(rec, number - 1))
-
-
-def _repair_encoding(data: bytes, delimiter: str) -> tuple[bytes, set[int]]:
-    """Replace invalid UTF-8 record by record; return the block and the bad record numbers.
-
-    One decoding pass finds every invalid byte; replacing them (with U+FFFD) moves
-    no quote or line end, which are ASCII, so the records stay where they were.
-    """
-    try:
-        data.decode("utf-8")
-        return data, set()
-    except UnicodeDecodeError:
-        pass
-    invalid = _invalid_positions(data)
-    ends = scan(data, delimiter=ord(delimiter)).ends
-    records = np.searchsorted(ends, np.asarray(invalid), side="right") + 1
-    fixed = data.decode("utf-8", errors="replace").encode("utf-8")
-    return fixed, {int(n) for n in records}
-
-
-_collected = threading.local()
-
-
-def _collect_invalid(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    _collected.positions.append(error.start)
-    return "\ufffd", error.end
-
-
-codecs.register_error("landingzone-collect-invalid", _collect_invalid)
-
-
-def _invalid_positions(data: bytes) -> list[int]:
-    """Where each invalid UTF-8 sequence of ``data`` starts, in one pass."""
-    _collected.positions = []
-    data.decode("utf-8", errors="landingzone-collect-invalid")
-    positions: list[int] = _collected.positions
-    _collected.positions = []
-    return positions
