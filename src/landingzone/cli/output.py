@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from landingzone.errors import ApiError, ConfigurationError, StorageUnavailable
+from landingzone.errors import ApiError, ConfigurationError, DomainError, StorageUnavailable
 from landingzone.settings import Settings, unknown_env_vars
 
 console = Console()
@@ -62,5 +62,5 @@ def friendly_errors() -> Iterator[None]:
     """Known errors become one line on stderr and exit 1; never a traceback."""
     try:
         yield
-    except (ApiError, ConfigurationError, StorageUnavailable) as exc:
+    except (ApiError, DomainError, ConfigurationError, StorageUnavailable) as exc:
         fail(str(exc))

@@ -20,29 +20,22 @@ from landingzone.domain.access import Principal
 from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
 from landingzone.domain.ports import SubmissionCatalog, Tenants
 from landingzone.errors import (
-    BadRequest,
-    Conflict,
+    InvalidDocument,
+    InvalidInput,
+    NameTaken,
     NotFound,
-    ServiceUnavailable,
+    NotStored,
     StorageFull,
     StorageUnavailable,
-    Unauthorized,
-    Unprocessable,
+    WrongCredentials,
+    WrongState,
 )
 from landingzone.storage.base import ObjectStore
 
 NAME_LIMIT = 256
-STORE_RETRY_AFTER = 30  # seconds a client is asked to wait when the store is full or down
 DATA_KEYS = ("status", "feedback", "tableofresultids")
 WRONG_KEY = "Key does not belong to this client: send the API key issued with the client_id."
 WRONG_USERNAME = "Username is not this client's client_id: send the client_id or leave it out."
-
-
-def name_taken(name: str) -> Conflict:
-    return Conflict(
-        f"A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
-        "or choose another Name."
-    )
 
 
 @dataclass(frozen=True)
@@ -68,10 +61,10 @@ def _text(body: dict[str, Any], field: str, *, required: bool) -> str | None:
     value = body.get(field)
     if value is None:
         if required:
-            raise Unprocessable(f'{field} is required: add "{field}" to the JSON body.')
+            raise InvalidDocument(f'{field} is required: add "{field}" to the JSON body.')
         return None
     if not isinstance(value, str):
-        raise Unprocessable(f"{field} must be a JSON string, not {type(value).__name__}.")
+        raise InvalidDocument(f"{field} must be a JSON string, not {type(value).__name__}.")
     return value
 
 
@@ -83,7 +76,7 @@ def parse_overwrite(value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
         return value.strip().lower() == "true"
-    raise Unprocessable(
+    raise InvalidDocument(
         f'Overwrite must be true or false (a JSON boolean or the string "true"/"false"), '
         f"not {json.dumps(value)[:40]}."
     )
@@ -95,30 +88,30 @@ def parse_time_zone(value: str | None) -> str | None:
     try:
         return ZoneInfo(value.strip()).key
     except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable(
+        raise InvalidDocument(
             f"TimeZone '{value[:64]}' is not an IANA time zone name: send a name such as "
             "'Europe/Paris' or 'America/New_York', or leave it out to use your account's zone."
         ) from None
 
 
 def parse_request(raw: bytes) -> UploadDataRequest:
-    """The UploadData JSON body; Unprocessable (422) says which field is wrong and how."""
+    """The UploadData JSON body; InvalidDocument says which field is wrong and how."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise Unprocessable(
+        raise InvalidDocument(
             "The body is not valid JSON: send a UTF-8 JSON object with Name, Data and Key."
         ) from None
     if not isinstance(body, dict):
-        raise Unprocessable("The body must be a JSON object with Name, Data and Key.")
+        raise InvalidDocument("The body must be a JSON object with Name, Data and Key.")
     key = _text(body, "Key", required=True)
     name = _text(body, "Name", required=True)
     data = _text(body, "Data", required=True)
     assert key is not None and name is not None and data is not None
     if not name.strip():
-        raise Unprocessable("Name must not be empty: it identifies the submission.")
+        raise InvalidDocument("Name must not be empty: it identifies the submission.")
     if len(name) > NAME_LIMIT:
-        raise Unprocessable(f"Name is longer than {NAME_LIMIT} characters.")
+        raise InvalidDocument(f"Name is longer than {NAME_LIMIT} characters.")
     return UploadDataRequest(
         name=name,
         data=data,
@@ -150,7 +143,7 @@ class UploadApiService:
     def check_key(self, principal: Principal, key: str) -> None:
         client = self._tenants.get_client(principal.client_id)
         if client is None or not credentials.secret_matches(self._pepper, key, client.api_key_hash):
-            raise Unauthorized(WRONG_KEY)
+            raise WrongCredentials(WRONG_KEY)
 
     def submit(self, principal: Principal, raw: bytes) -> str:
         request = parse_request(raw)
@@ -158,7 +151,7 @@ class UploadApiService:
         if request.username is not None and (
             request.username.strip().lower() != principal.client_id.lower()
         ):
-            raise Unauthorized(WRONG_USERNAME)
+            raise WrongCredentials(WRONG_USERNAME)
         customer = self._tenants.get_customer(principal.customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
@@ -173,9 +166,8 @@ class UploadApiService:
                 if events is not None:
                     stored.append(self._store.put(io.BytesIO(events)))
             except (StorageFull, StorageUnavailable) as exc:
-                raise ServiceUnavailable(
-                    f"The data could not be stored ({exc}); nothing was submitted: retry later.",
-                    headers={"Retry-After": str(STORE_RETRY_AFTER)},
+                raise NotStored(
+                    f"The data could not be stored ({exc}); nothing was submitted: retry later."
                 ) from None
             submission = self._submissions.create(
                 NewSubmission(
@@ -201,22 +193,22 @@ class UploadApiService:
         return submission.token
 
     def _refuse_taken_name(self, principal: Principal, name: str) -> None:
-        """Answer 409 before storing the bodies (the insert re-checks, race-free)."""
+        """Refuse a taken Name before storing the bodies (the insert re-checks, race-free)."""
         if self._submissions.name_exists(principal.customer_id, name):
-            raise name_taken(name)
+            raise NameTaken(name)
 
     def results(self, principal: Principal, token: str, data_key: str, key: str) -> ResultsAnswer:
         self.check_key(principal, key)
         kind = data_key.strip().lower()
         if kind not in DATA_KEYS:
-            raise BadRequest(
+            raise InvalidInput(
                 f"Unknown dataKey '{data_key[:40]}': send one of {', '.join(DATA_KEYS)}."
             )
         submission = self._find(principal, token)
         if kind == "status":
             return ResultsAnswer(value=submission.status.value)
         if submission.status in (SubmissionStatus.PENDING, SubmissionStatus.PROCESSING):
-            raise Conflict(
+            raise WrongState(
                 f"The submission is {submission.status.value}: ask for dataKey=status until it "
                 "is completedsuccessfully or failed, then for the output."
             )
@@ -231,7 +223,7 @@ class UploadApiService:
                 )  # fmt: skip
             return ResultsAnswer(value=[])
         if submission.status is SubmissionStatus.FAILED:
-            raise Conflict(
+            raise WrongState(
                 "The submission failed, so it has no results: read dataKey=feedback, fix the "
                 'data, and send it again with the same Name and "Overwrite": true.'
             )
