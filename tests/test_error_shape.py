@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from landingzone.api.errors import JSON_ANSWERS, json_answer
+from landingzone.api.objects import S3_ANSWERS
+from landingzone.errors import (
+    AlreadyExists,
+    ClientRejected,
+    DomainError,
+    InvalidDocument,
+    InvalidInput,
+    MissingArgument,
+    NameTaken,
+    NotFound,
+    NotStored,
+    Reason,
+    ScopeRefused,
+    WrongCredentials,
+    WrongState,
+)
 from tests.conftest import Harness, build_harness, make_settings
 
 UPLOAD = "/services/push/v1/customer/apps/myAppId/upload"
@@ -76,3 +94,70 @@ def test_unexpected_exceptions_are_a_500_in_the_common_shape(
     assert response.status_code == 500
     assert_error_shape(response.json(), 500)
     assert "boom" not in response.json()["message"]
+
+
+def test_every_domain_error_has_a_json_answer() -> None:
+    """A DomainError subclass without a row (its own or an ancestor's) would be a 500."""
+
+    def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+        found = cls.__subclasses__()
+        return found + [deeper for sub in found for deeper in subclasses(sub)]
+
+    for cls in subclasses(DomainError):
+        assert any(ancestor in JSON_ANSWERS for ancestor in cls.__mro__), cls.__name__
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_upload_refusal_has_an_s3_answer() -> None:
+    assert set(S3_ANSWERS) == set(Reason)
+    for reason, answer in S3_ANSWERS.items():
+        # The S3 message only uses details the domain gives with that reason (its log phrase).
+        assert placeholders(answer.message) <= placeholders(reason.value), reason
+        assert 400 <= answer.status < 600, reason
+
+
+def test_name_taken_is_worded_by_the_api() -> None:
+    assert json_answer(NameTaken("q3")).status == 409
+    message = JSON_ANSWERS[NameTaken].message.format_map(vars(NameTaken("q3")))
+    assert message == (
+        "A submission named 'q3' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name."
+    )
+
+
+# The JSON table's rows, as clients and docs/errors.md know them.
+PINNED_JSON_ANSWERS = {
+    InvalidInput: (400, "{message}", {}, None),
+    MissingArgument: (400, "Missing '{argument}': pass at least one ?{argument}=NAME.", {}, None),
+    ScopeRefused: (400, "{message}", {}, "invalid_scope"),
+    ClientRejected: (
+        401,
+        "{message}",
+        {"WWW-Authenticate": 'Basic realm="landingzone"'},
+        "invalid_client",
+    ),
+    WrongCredentials: (401, "{message}", {"WWW-Authenticate": 'Bearer realm="landingzone"'}, None),
+    NotFound: (404, "{message}", {}, None),
+    AlreadyExists: (409, "{message}", {}, None),
+    NameTaken: (
+        409,
+        "A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+        {},
+        None,
+    ),
+    WrongState: (409, "{message}", {}, None),
+    InvalidDocument: (422, "{message}", {}, None),
+    NotStored: (503, "{message}", {"Retry-After": "30"}, None),
+}
+
+
+def test_the_json_answers_are_pinned() -> None:
+    rows = {
+        cls: (row.status, row.message, dict(row.headers), row.oauth_error)
+        for cls, row in JSON_ANSWERS.items()
+    }
+    assert rows == PINNED_JSON_ANSWERS
