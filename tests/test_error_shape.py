@@ -14,8 +14,10 @@ from landingzone.errors import (
     AlreadyExists,
     ClientRejected,
     DomainError,
+    InsufficientScope,
     InvalidDocument,
     InvalidInput,
+    InvalidToken,
     MissingArgument,
     NameTaken,
     NotFound,
@@ -119,13 +121,18 @@ def test_every_upload_refusal_has_an_s3_answer() -> None:
         assert 400 <= answer.status < 600, reason
 
 
-def test_name_taken_is_worded_by_the_api() -> None:
-    assert json_answer(NameTaken("q3")).status == 409
-    message = JSON_ANSWERS[NameTaken].message.format_map(vars(NameTaken("q3")))
-    assert message == (
+def test_the_api_fills_in_the_words_it_adds() -> None:
+    taken = json_answer(NameTaken("q3"))
+    assert (taken.status, taken.message) == (
+        409,
         "A submission named 'q3' already exists: send \"Overwrite\": true to replace it, "
-        "or choose another Name."
+        "or choose another Name.",
     )
+    scope = json_answer(InsufficientScope("files.read"))
+    assert scope.headers == {
+        "WWW-Authenticate": 'Bearer realm="landingzone", error="insufficient_scope", '
+        'scope="files.read"'
+    }
 
 
 # The JSON table's rows, as clients and docs/errors.md know them.
@@ -139,7 +146,23 @@ PINNED_JSON_ANSWERS = {
         {"WWW-Authenticate": 'Basic realm="landingzone"'},
         "invalid_client",
     ),
+    InvalidToken: (
+        401,
+        "{message}",
+        {"WWW-Authenticate": 'Bearer realm="landingzone", error="invalid_token"'},
+        None,
+    ),
     WrongCredentials: (401, "{message}", {"WWW-Authenticate": 'Bearer realm="landingzone"'}, None),
+    InsufficientScope: (
+        403,
+        "The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
+        {
+            "WWW-Authenticate": (
+                'Bearer realm="landingzone", error="insufficient_scope", scope="{scope}"'
+            )
+        },
+        None,
+    ),
     NotFound: (404, "{message}", {}, None),
     AlreadyExists: (409, "{message}", {}, None),
     NameTaken: (

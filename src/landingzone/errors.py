@@ -7,13 +7,13 @@ each with one table:
   or the S3 lander refuses an upload. ``api/objects.py`` maps each ``Reason``
   to S3's XML error (status, ``Code``, ``Message``; SPEC §6); the lander logs it.
 * ``DomainError`` and subclasses (``NotFound``, ``AlreadyExists``,
-  ``NameTaken``, ``InvalidInput``…): a use-case refused a request, with a
-  message for the person who made it. ``api/errors.py`` maps each class to its
+  ``NameTaken``, ``InvalidInput``, ``InvalidToken``…): a use-case refused a
+  request, with a message for the person who made it. ``api/errors.py`` maps each class to its
   status in the JSON body ``{"code": "<status>", "message", "success": false}``
   of SPEC §7; the CLI prints the message.
 * ``ApiError`` and subclasses: refusals of the HTTP faces themselves (a bad
-  query string, a token, a rate limit), raised by ``api/``, ``auth/`` and the
-  rate limiter; they carry their status and the headers their RFC requires.
+  query string, a missing token, a rate limit), raised by ``api/`` and the rate
+  limiter; they carry their status and the headers their RFC requires.
   ``OAuthError`` adds RFC 6749's ``error`` and ``error_description``.
 * ``StorageFull``, ``StorageUnavailable``, ``ConfigurationError``: the store and
   the settings, in our words (vendor errors become these at the edge).
@@ -101,6 +101,21 @@ class ScopeRefused(DomainError):
     """A token request asks for a scope that does not exist or the client does not hold."""
 
 
+class InvalidToken(DomainError):
+    """The access token is malformed, tampered with, expired, or its client is disabled."""
+
+    def __init__(self, message: str = "Invalid access_token") -> None:
+        super().__init__(message)
+
+
+class InsufficientScope(DomainError):
+    """A valid access token without the scope the operation needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"The access token lacks the '{scope}' scope.")
+        self.scope = scope
+
+
 class NotFound(DomainError):
     """What the request names does not exist (or belongs to another customer)."""
 
@@ -143,19 +158,6 @@ class BadRequest(ApiError):
     status = 400
 
 
-class Unauthorized(ApiError):
-    """401; RFC 9110 §15.5.2 requires a challenge, so one is always sent."""
-
-    status = 401
-
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message, headers=headers or {"WWW-Authenticate": BEARER_REALM})
-
-
-class Forbidden(ApiError):
-    status = 403
-
-
 class PayloadTooLarge(ApiError):
     status = 413
 
@@ -171,32 +173,16 @@ class TooManyRequests(ApiError):
 BEARER_REALM = 'Bearer realm="landingzone"'
 
 
-class MissingToken(Unauthorized):
+class MissingToken(ApiError):
     """No bearer token at all (RFC 6750 §3: no error code in the challenge)."""
+
+    status = 401
 
     def __init__(self) -> None:
         super().__init__(
             "Missing access_token: send 'Authorization: Bearer <access_token>' "
             "from POST /oauth2/token.",
             headers={"WWW-Authenticate": BEARER_REALM},
-        )
-
-
-class InvalidToken(Unauthorized):
-    def __init__(self, message: str = "Invalid access_token") -> None:
-        super().__init__(
-            message,
-            headers={"WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'},
-        )
-
-
-class InsufficientScope(Forbidden):
-    def __init__(self, scope: str) -> None:
-        super().__init__(
-            f"The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
-            headers={
-                "WWW-Authenticate": (f'{BEARER_REALM}, error="insufficient_scope", scope="{scope}"')
-            },
         )
 
 

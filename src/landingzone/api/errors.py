@@ -29,8 +29,10 @@ from landingzone.errors import (
     ApiError,
     ClientRejected,
     DomainError,
+    InsufficientScope,
     InvalidDocument,
     InvalidInput,
+    InvalidToken,
     MissingArgument,
     NameTaken,
     NotFound,
@@ -94,7 +96,15 @@ JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
     ClientRejected: JsonAnswer(
         401, headers={"WWW-Authenticate": 'Basic realm="landingzone"'}, oauth_error="invalid_client"
     ),
+    InvalidToken: JsonAnswer(
+        401, headers={"WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'}
+    ),
     WrongCredentials: JsonAnswer(401, headers={"WWW-Authenticate": BEARER_REALM}),
+    InsufficientScope: JsonAnswer(
+        403,
+        "The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
+        {"WWW-Authenticate": f'{BEARER_REALM}, error="insufficient_scope", scope="{{scope}}"'},
+    ),
     NotFound: JsonAnswer(404),
     AlreadyExists: JsonAnswer(409),
     NameTaken: JsonAnswer(
@@ -109,11 +119,17 @@ JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
 
 
 def json_answer(error: DomainError) -> JsonAnswer:
-    """The row of ``error``'s class, or of its nearest ancestor in the table."""
-    for cls in type(error).__mro__:
-        if cls in JSON_ANSWERS:
-            return JSON_ANSWERS[cls]
-    raise LookupError(f"{type(error).__name__} has no row in JSON_ANSWERS")
+    """``error`` in the API's words: its class's row (or its nearest ancestor's), filled in."""
+    row = next((JSON_ANSWERS[cls] for cls in type(error).__mro__ if cls in JSON_ANSWERS), None)
+    if row is None:
+        raise LookupError(f"{type(error).__name__} has no row in JSON_ANSWERS")
+    details = vars(error)
+    return JsonAnswer(
+        row.status,
+        row.message.format_map(details),
+        {name: value.format_map(details) for name, value in row.headers.items()},
+        row.oauth_error,
+    )
 
 
 class RequestAnswered(Exception):
@@ -167,9 +183,8 @@ def _api_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    row = json_answer(exc)
-    message = row.message.format_map(vars(exc))
-    return answer(request, row.status, message, dict(row.headers), row.oauth_error)
+    worded = json_answer(exc)
+    return answer(request, worded.status, worded.message, dict(worded.headers), worded.oauth_error)
 
 
 def describe_validation(errors: Sequence[Any]) -> str:
