@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import string
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from landingzone.errors import (
     WrongCredentials,
     WrongState,
 )
+from landingzone.storage import local
 from tests.conftest import Harness, build_harness, make_settings
 
 UPLOAD = "/services/push/v1/customer/apps/myAppId/upload"
@@ -184,3 +186,36 @@ def test_the_json_answers_are_pinned() -> None:
         for cls, row in JSON_ANSWERS.items()
     }
     assert rows == PINNED_JSON_ANSWERS
+
+
+def test_upload_api_refusals_on_the_wire(
+    sqlite_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite_harness.services.admin.create_customer("acme", "UTC")
+    creds = sqlite_harness.new_client("acme")
+    headers = sqlite_harness.auth(creds, "platform_upload_api")
+    body = {"Name": "q3", "Data": "Reference\r\nA", "Key": creds.api_key}
+    assert sqlite_harness.http.post("/UploadData", json=body, headers=headers).status_code == 200
+
+    taken = sqlite_harness.http.post("/UploadData", json=body, headers=headers)
+    assert (taken.status_code, taken.json()["message"]) == (
+        409,
+        "A submission named 'q3' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+    )
+    wrong_key = sqlite_harness.http.post(
+        "/UploadData", json={**body, "Key": "nope"}, headers=headers
+    )
+    assert wrong_key.status_code == 401
+    assert wrong_key.headers["www-authenticate"] == 'Bearer realm="landingzone"'
+
+    def full(fd: int, block: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local, "_write_all", full)
+    refused = sqlite_harness.http.post("/UploadData", json={**body, "Name": "q4"}, headers=headers)
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "30"
+    assert_error_shape(refused.json(), 503)
+    assert refused.json()["message"].startswith("The data could not be stored (")
+    assert refused.json()["message"].endswith("); nothing was submitted: retry later.")
