@@ -16,6 +16,7 @@ from landingzone.errors import (
     ClientRejected,
     DomainError,
     InsufficientScope,
+    InvalidCursor,
     InvalidDocument,
     InvalidInput,
     InvalidToken,
@@ -141,6 +142,7 @@ def test_the_api_fills_in_the_words_it_adds() -> None:
 PINNED_JSON_ANSWERS = {
     InvalidInput: (400, "{message}", {}, None),
     MissingArgument: (400, "Missing '{argument}': pass at least one ?{argument}=NAME.", {}, None),
+    InvalidCursor: (400, "Invalid cursor: pass the nextCursor of the previous page.", {}, None),
     ScopeRefused: (400, "{message}", {}, "invalid_scope"),
     ClientRejected: (
         401,

@@ -85,6 +85,13 @@ class MissingArgument(InvalidInput):
         self.argument = argument
 
 
+class InvalidCursor(InvalidInput):
+    """A page cursor that no listing handed out; the face names its field."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid cursor.")
+
+
 class InvalidDocument(DomainError):
     """A submitted document (a file's description, an UploadData request) is invalid."""
 

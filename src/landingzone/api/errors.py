@@ -30,6 +30,7 @@ from landingzone.errors import (
     ClientRejected,
     DomainError,
     InsufficientScope,
+    InvalidCursor,
     InvalidDocument,
     InvalidInput,
     InvalidToken,
@@ -92,6 +93,7 @@ class JsonAnswer:
 JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
     InvalidInput: JsonAnswer(400),
     MissingArgument: JsonAnswer(400, "Missing '{argument}': pass at least one ?{argument}=NAME."),
+    InvalidCursor: JsonAnswer(400, "Invalid cursor: pass the nextCursor of the previous page."),
     ScopeRefused: JsonAnswer(400, oauth_error="invalid_scope"),
     ClientRejected: JsonAnswer(
         401, headers={"WWW-Authenticate": 'Basic realm="landingzone"'}, oauth_error="invalid_client"

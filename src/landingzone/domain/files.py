@@ -17,7 +17,7 @@ from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
-from landingzone.errors import InvalidDocument, InvalidInput, NotFound
+from landingzone.errors import InvalidCursor, InvalidDocument, InvalidInput, NotFound
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
@@ -53,7 +53,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError(raw)
         return as_utc(datetime.fromisoformat(created)), file_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("Invalid cursor: pass the nextCursor of the previous page.") from None
+        raise InvalidCursor() from None
 
 
 class FilesService:

@@ -18,7 +18,7 @@ from landingzone.domain.ports import (
     Tenants,
     UploadUrlSigner,
 )
-from landingzone.errors import InvalidInput, MissingArgument, NotFound
+from landingzone.errors import InvalidCursor, InvalidInput, MissingArgument, NotFound
 
 MAX_BATCH = 100
 DEFAULT_PAGE = 50
@@ -45,7 +45,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("Invalid cursor: pass the nextCursor of the previous page.") from None
+        raise InvalidCursor() from None
 
 
 class PushService:
