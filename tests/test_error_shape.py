@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import string
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from landingzone import errors
 from landingzone.api.errors import JSON_ANSWERS, json_answer
 from landingzone.api.objects import S3_ANSWERS
 from landingzone.errors import (
@@ -221,3 +223,17 @@ def test_upload_api_refusals_on_the_wire(
     assert_error_shape(refused.json(), 503)
     assert refused.json()["message"].startswith("The data could not be stored (")
     assert refused.json()["message"].endswith("); nothing was submitted: retry later.")
+
+
+def test_the_domain_and_the_repositories_raise_no_wire_errors() -> None:
+    """``domain/`` and ``db/`` import only catalog errors: the wire dialects live in ``api/``."""
+    source = Path(__file__).resolve().parents[1] / "src" / "landingzone"
+    offenders = []
+    for module in sorted([*(source / "domain").glob("*.py"), *(source / "db").glob("*.py")]):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "landingzone.errors":
+                for alias in node.names:
+                    imported = getattr(errors, alias.name)
+                    if isinstance(imported, type) and issubclass(imported, errors.ApiError):
+                        offenders.append(f"{module.relative_to(source)}: {alias.name}")
+    assert not offenders, offenders
