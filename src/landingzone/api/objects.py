@@ -161,8 +161,7 @@ class ObjectEndpoint:
         try:
             etag, version = await self._handle(scope, receive)
         except UploadRefused as refused:
-            answer = S3_ANSWERS[refused.reason]
-            await _send_error(send, answer, request_id, refused.details)
+            await _send_error(send, S3_ANSWERS[refused.reason], request_id, refused.details)
             return
         except RequestAnswered:
             raise  # the body guard answered (timeout); the staged bytes are already dropped
