@@ -169,6 +169,12 @@ class PayloadTooLarge(ApiError):
     status = 413
 
 
+class Unprocessable(ApiError):
+    """422: a JSON body the edge cannot parse into its model (main's ``api/uploadapi_body.py``)."""
+
+    status = 422
+
+
 class TooManyRequests(ApiError):
     status = 429
 
