@@ -1,7 +1,7 @@
 """The user docs cover what the code offers (ARCHITECTURE habit 10).
 
 Each test derives its list from the code itself (settings fields, CLI commands,
-HTTP routes, S3 error codes), so adding one without documenting it fails here.
+HTTP routes, the error tables), so adding one without documenting it fails here.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import Any
 import pytest
 import typer
 
+from landingzone.api.errors import JSON_ANSWERS
+from landingzone.api.objects import DATABASE_DOWN, INTERNAL_ERROR, S3_ANSWERS
 from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
 from landingzone.bootstrap import Services
 from landingzone.cli.main import app as cli_app
+from landingzone.errors import Reason
 from landingzone.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-SRC = ROOT / "src" / "landingzone"
 DOC_FILES = ["quickstart.md", "configuration.md", "api.md", "errors.md", "operations.md", "cli.md"]
 
 
@@ -128,21 +130,27 @@ def test_every_route_is_documented(api: Any) -> None:
     assert f"{OBJECT_ROUTE_PREFIX}{{key}}" in text, "docs/api.md does not document /o/{key}"
 
 
-# 4. S3 error codes of the object endpoint
-
-S3_ERROR_CODE = re.compile(r"S3Error\(\s*\d+\s*,\s*\"([A-Za-z]+)\"")
+# 4. Error codes: the object endpoint's S3 table and the JSON table
 
 
-def s3_error_codes() -> set[str]:
-    codes: set[str] = set()
-    for source in SRC.rglob("*.py"):
-        codes.update(S3_ERROR_CODE.findall(source.read_text(encoding="utf-8")))
-    return codes
+# How docs/errors.md writes the placeholders of a message template.
+DOC_PLACEHOLDERS = {"limit": "N", "status": "STATUS"}
 
 
-def test_every_s3_error_code_is_documented() -> None:
+def test_every_s3_error_is_documented() -> None:
     text = doc("errors.md")
-    codes = s3_error_codes()
-    assert {"AccessDenied", "SignatureDoesNotMatch"} <= codes, f"regex found only {codes}"
-    missing = sorted(code for code in codes if f"`{code}`" not in text)
-    assert not missing, f"docs/errors.md does not document the S3 error codes {missing}"
+    answers = [*S3_ANSWERS.values(), DATABASE_DOWN, INTERNAL_ERROR]
+    assert set(S3_ANSWERS) == set(Reason), "a refusal reason has no S3 answer"
+    rows = [
+        f"| {answer.status} | `{answer.code}` | `{answer.message.format_map(DOC_PLACEHOLDERS)}`"
+        for answer in answers
+    ]
+    missing = [row for row in rows if row not in text]
+    assert not missing, f"docs/errors.md does not document the S3 errors {missing}"
+
+
+def test_every_json_error_status_is_documented() -> None:
+    text = doc("errors.md")
+    statuses = {answer.status for answer in JSON_ANSWERS.values()}
+    missing = sorted(status for status in statuses if f"\n| {status} |" not in text)
+    assert not missing, f"docs/errors.md does not document the JSON statuses {missing}"

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import ast
+import errno
+import string
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
+from landingzone import errors
+from landingzone.api.errors import JSON_ANSWERS, json_answer
+from landingzone.api.objects import S3_ANSWERS
+from landingzone.errors import (
+    AlreadyExists,
+    ClientRejected,
+    DomainError,
+    InsufficientScope,
+    InvalidCursor,
+    InvalidDocument,
+    InvalidInput,
+    InvalidToken,
+    MissingArgument,
+    NameTaken,
+    NotFound,
+    NotStored,
+    Reason,
+    ScopeRefused,
+    WrongCredentials,
+    WrongState,
+)
+from landingzone.storage import local
 from tests.conftest import Harness, build_harness, make_settings
 
 UPLOAD = "/services/push/v1/customer/apps/myAppId/upload"
@@ -76,3 +101,139 @@ def test_unexpected_exceptions_are_a_500_in_the_common_shape(
     assert response.status_code == 500
     assert_error_shape(response.json(), 500)
     assert "boom" not in response.json()["message"]
+
+
+def test_every_domain_error_has_a_json_answer() -> None:
+    """A DomainError subclass without a row (its own or an ancestor's) would be a 500."""
+
+    def subclasses(cls: type[DomainError]) -> list[type[DomainError]]:
+        found = cls.__subclasses__()
+        return found + [deeper for sub in found for deeper in subclasses(sub)]
+
+    for cls in subclasses(DomainError):
+        assert any(ancestor in JSON_ANSWERS for ancestor in cls.__mro__), cls.__name__
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_upload_refusal_has_an_s3_answer() -> None:
+    assert set(S3_ANSWERS) == set(Reason)
+    for reason, answer in S3_ANSWERS.items():
+        # The S3 message only uses details the domain gives with that reason (its log phrase).
+        assert placeholders(answer.message) <= placeholders(reason.value), reason
+        assert 400 <= answer.status < 600, reason
+
+
+def test_the_api_fills_in_the_words_it_adds() -> None:
+    taken = json_answer(NameTaken("q3"))
+    assert (taken.status, taken.message) == (
+        409,
+        "A submission named 'q3' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+    )
+    scope = json_answer(InsufficientScope("files.read"))
+    assert scope.headers == {
+        "WWW-Authenticate": 'Bearer realm="landingzone", error="insufficient_scope", '
+        'scope="files.read"'
+    }
+
+
+# The JSON table's rows, as clients and docs/errors.md know them.
+PINNED_JSON_ANSWERS = {
+    InvalidInput: (400, "{message}", {}, None),
+    MissingArgument: (400, "Missing '{argument}': pass at least one ?{argument}=NAME.", {}, None),
+    InvalidCursor: (400, "Invalid cursor: pass the nextCursor of the previous page.", {}, None),
+    ScopeRefused: (400, "{message}", {}, "invalid_scope"),
+    ClientRejected: (
+        401,
+        "{message}",
+        {"WWW-Authenticate": 'Basic realm="landingzone"'},
+        "invalid_client",
+    ),
+    InvalidToken: (
+        401,
+        "{message}",
+        {"WWW-Authenticate": 'Bearer realm="landingzone", error="invalid_token"'},
+        None,
+    ),
+    WrongCredentials: (401, "{message}", {"WWW-Authenticate": 'Bearer realm="landingzone"'}, None),
+    InsufficientScope: (
+        403,
+        "The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
+        {
+            "WWW-Authenticate": (
+                'Bearer realm="landingzone", error="insufficient_scope", scope="{scope}"'
+            )
+        },
+        None,
+    ),
+    NotFound: (404, "{message}", {}, None),
+    AlreadyExists: (409, "{message}", {}, None),
+    NameTaken: (
+        409,
+        "A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+        {},
+        None,
+    ),
+    WrongState: (409, "{message}", {}, None),
+    InvalidDocument: (422, "{message}", {}, None),
+    NotStored: (503, "{message}", {"Retry-After": "30"}, None),
+}
+
+
+def test_the_json_answers_are_pinned() -> None:
+    rows = {
+        cls: (row.status, row.message, dict(row.headers), row.oauth_error)
+        for cls, row in JSON_ANSWERS.items()
+    }
+    assert rows == PINNED_JSON_ANSWERS
+
+
+def test_upload_api_refusals_on_the_wire(
+    sqlite_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sqlite_harness.services.admin.create_customer("acme", "UTC")
+    creds = sqlite_harness.new_client("acme")
+    headers = sqlite_harness.auth(creds, "platform_upload_api")
+    body = {"Name": "q3", "Data": "Reference\r\nA", "Key": creds.api_key}
+    assert sqlite_harness.http.post("/UploadData", json=body, headers=headers).status_code == 200
+
+    taken = sqlite_harness.http.post("/UploadData", json=body, headers=headers)
+    assert (taken.status_code, taken.json()["message"]) == (
+        409,
+        "A submission named 'q3' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+    )
+    wrong_key = sqlite_harness.http.post(
+        "/UploadData", json={**body, "Key": "nope"}, headers=headers
+    )
+    assert wrong_key.status_code == 401
+    assert wrong_key.headers["www-authenticate"] == 'Bearer realm="landingzone"'
+
+    def full(fd: int, block: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local, "_write_all", full)
+    refused = sqlite_harness.http.post("/UploadData", json={**body, "Name": "q4"}, headers=headers)
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "30"
+    assert_error_shape(refused.json(), 503)
+    assert refused.json()["message"].startswith("The data could not be stored (")
+    assert refused.json()["message"].endswith("); nothing was submitted: retry later.")
+
+
+def test_the_domain_and_the_repositories_raise_no_wire_errors() -> None:
+    """``domain/`` and ``db/`` import only catalog errors: the wire dialects live in ``api/``."""
+    source = Path(__file__).resolve().parents[1] / "src" / "landingzone"
+    offenders = []
+    for module in sorted([*(source / "domain").glob("*.py"), *(source / "db").glob("*.py")]):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "landingzone.errors":
+                for alias in node.names:
+                    imported = getattr(errors, alias.name)
+                    if isinstance(imported, type) and issubclass(imported, errors.ApiError):
+                        offenders.append(f"{module.relative_to(source)}: {alias.name}")
+    assert not offenders, offenders

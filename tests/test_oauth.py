@@ -147,8 +147,14 @@ def test_unknown_client_and_wrong_secret_get_the_same_answer_and_work(
         )
     assert answers[0] == answers[1]
     assert answers[0][0] == 401
-    assert answers[0][1]["error"] == "invalid_client"
-    assert answers[0][2].startswith("Basic")
+    assert answers[0][1] == {
+        "code": "401",
+        "message": "Client authentication failed: check client_id and client_secret.",
+        "success": False,
+        "error": "invalid_client",
+        "error_description": "Client authentication failed: check client_id and client_secret.",
+    }
+    assert answers[0][2] == 'Basic realm="landingzone"'
     # Both paths computed and compared one HMAC: the same work, so the same time.
     assert len(calls) == 2
 

@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
+from landingzone.api.objects import DATABASE_DOWN, INTERNAL_ERROR, S3_ANSWERS, S3Answer
 from landingzone.db.tables import objects
+from landingzone.errors import Reason
 from landingzone.storage import local
 from tests.conftest import Harness, build_harness, make_settings
 
@@ -161,6 +163,7 @@ def test_declared_oversize_is_refused_before_reading(tmp_path: Path) -> None:
         response = harness.http.put(url, content=b"x" * 11)
         assert response.status_code == 400
         assert s3_code(response.text) == "EntityTooLarge"
+        assert "exceeds the maximum allowed size of 10 bytes." in response.text
         assert object_count(harness) == 0
         assert harness.http.put(url, content=b"x" * 10).status_code == 200
 
@@ -273,3 +276,99 @@ def test_a_failed_catalog_write_removes_the_bytes_and_keeps_the_url(
     assert stored_files(sqlite_harness) == []
     monkeypatch.setattr(catalog, "record", real_record)
     assert sqlite_harness.http.put(url, content=b"bytes").status_code == 200
+
+
+DENIED = (403, "AccessDenied")
+# The wire words of every refusal, as S3 clients and docs/errors.md know them: changing
+# one is a change of the API, not a refactoring.
+PINNED_S3_ANSWERS = {
+    Reason.WRONG_METHOD: (
+        405,
+        "MethodNotAllowed",
+        "The specified method is not allowed: signed URLs take PUT.",
+        {"Allow": "PUT"},
+    ),
+    Reason.MISSING_AUTH: (
+        *DENIED,
+        "Query-string authentication requires the X-Lz-Upload, X-Lz-Expires and "
+        "X-Lz-Signature parameters: use the signed URL exactly as issued.",
+        {},
+    ),
+    Reason.SIGNATURE: (
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Use the URL exactly as issued, with PUT.",
+        {},
+    ),
+    Reason.EXPIRED: (*DENIED, "Request has expired: ask for a new upload URL.", {}),
+    Reason.STORE_MOVED: (
+        *DENIED,
+        "This server now stores uploads in S3 and no longer accepts them on its own "
+        "URLs: ask for a new upload URL.",
+        {},
+    ),
+    Reason.USED: (*DENIED, "Request has already been used: ask for a new upload URL.", {}),
+    Reason.TARGET_GONE: (*DENIED, "The upload target of this URL no longer exists.", {}),
+    Reason.FILE_CLOSED: (*DENIED, "The file is {status}: ask for a new upload URL.", {}),
+    Reason.IN_FLIGHT: (
+        409,
+        "OperationAborted",
+        "Another upload to this URL is in progress; wait for it to finish.",
+        {},
+    ),
+    Reason.BAD_LENGTH: (
+        400,
+        "InvalidArgument",
+        "Content-Length must be a whole number of bytes.",
+        {},
+    ),
+    Reason.TOO_LARGE: (
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size of {limit} bytes.",
+        {},
+    ),
+    Reason.INVALID_DIGEST: (400, "InvalidDigest", "The Content-MD5 you specified was invalid.", {}),
+    Reason.BAD_DIGEST: (
+        400,
+        "BadDigest",
+        "The Content-MD5 you specified did not match what we received.",
+        {},
+    ),
+    Reason.INCOMPLETE: (
+        400,
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        {},
+    ),
+    Reason.STORE_FULL: (
+        503,
+        "SlowDown",
+        "The object store is out of space; retry later.",
+        {"Retry-After": "30"},
+    ),
+}
+
+
+def as_tuple(answer: S3Answer) -> tuple[int, str, str, dict[str, str]]:
+    return answer.status, answer.code, answer.message, dict(answer.headers)
+
+
+def test_the_s3_answers_are_pinned() -> None:
+    assert {reason: as_tuple(answer) for reason, answer in S3_ANSWERS.items()} == (
+        PINNED_S3_ANSWERS
+    )
+    assert as_tuple(DATABASE_DOWN) == (
+        503,
+        "SlowDown",
+        "Please reduce your request rate: the metadata database is unavailable; "
+        "nothing was stored. Retry.",
+        {"Retry-After": "5"},
+    )
+    assert as_tuple(INTERNAL_ERROR) == (
+        500,
+        "InternalError",
+        "We encountered an internal error. Retry.",
+        {},
+    )

@@ -121,6 +121,26 @@ def test_bad_queries_are_400_with_a_message(sqlite_harness: Harness, query: str)
     assert len(body["message"]) > 10
 
 
+def test_no_filenames_says_how_to_pass_them(sqlite_harness: Harness) -> None:
+    creds = sqlite_harness.tenant("acme")
+    response = sqlite_harness.http.get(f"{BASE}/myAppId/upload", headers=sqlite_harness.auth(creds))
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "400",
+        "message": "Missing 'filenames': pass at least one ?filenames=NAME.",
+        "success": False,
+    }
+
+
+def test_a_bad_cursor_says_which_to_pass(sqlite_harness: Harness) -> None:
+    creds = sqlite_harness.tenant("acme")
+    response = sqlite_harness.http.get(
+        f"{BASE}/myAppId/files?cursor=zzz", headers=sqlite_harness.auth(creds)
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "Invalid cursor: pass the nextCursor of the previous page."
+
+
 def test_nfc_normalises_the_key(sqlite_harness: Harness) -> None:
     creds = sqlite_harness.tenant("acme")
     decomposed = unicodedata.normalize("NFD", "café.csv")

@@ -1,25 +1,157 @@
-"""The one error hierarchy of landingzone.
+"""The one error catalog of landingzone.
 
-Domain, auth and storage code raise these; ``api/errors.py`` is the only place
-they become HTTP responses. Two wire dialects exist:
+Domain code raises *what* went wrong; the faces at the edge say it on the wire,
+each with one table:
 
-* ``ApiError`` and subclasses: the JSON body ``{"code": "<status>", "message",
-  "success": false}`` of SPEC §7, used by every JSON face. ``OAuthError`` adds
-  RFC 6749's ``error`` and ``error_description``.
-* ``S3Error``: the object endpoint's XML body ``<Error><Code>…`` (SPEC §6).
+* ``UploadRefused(Reason.…)``: why the object endpoint (a PUT on a signed URL)
+  or the S3 lander refuses an upload. ``api/objects.py`` maps each ``Reason``
+  to S3's XML error (status, ``Code``, ``Message``; SPEC §6); the lander logs it.
+* ``DomainError`` and subclasses (``NotFound``, ``AlreadyExists``,
+  ``NameTaken``, ``InvalidInput``, ``InvalidToken``…): a use-case refused a
+  request, with a message for the person who made it. ``api/errors.py`` maps each class to its
+  status in the JSON body ``{"code": "<status>", "message", "success": false}``
+  of SPEC §7; the CLI prints the message.
+* ``ApiError`` and subclasses: refusals of the HTTP faces themselves (a bad
+  query string, a missing token, a rate limit), raised by ``api/`` and the rate
+  limiter; they carry their status and the headers their RFC requires.
+  ``OAuthError`` adds RFC 6749's ``error`` and ``error_description``.
+* ``StorageFull``, ``StorageUnavailable``, ``ConfigurationError``: the store and
+  the settings, in our words (vendor errors become these at the edge).
 
 Messages say what is wrong and how to fix it; they never contain secrets.
 """
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class LandingzoneError(Exception):
     """Base of every error landingzone raises on purpose."""
 
 
+# -- The object endpoint and the S3 lander ---------------------------------------------------
+
+
+class Reason(Enum):
+    """Why an upload on a signed URL is refused; each value says it for a log line."""
+
+    WRONG_METHOD = "not a PUT"
+    MISSING_AUTH = "the signed URL's query string is incomplete"
+    SIGNATURE = "the signature does not match"
+    EXPIRED = "the URL has expired"
+    STORE_MOVED = "the URL was issued for the embedded store, which no longer takes uploads"
+    USED = "the URL has already been used"
+    TARGET_GONE = "the upload target no longer exists"
+    FILE_CLOSED = "the file is {status}"
+    IN_FLIGHT = "another upload to the URL is in progress"
+    BAD_LENGTH = "the Content-Length is not a whole number"
+    TOO_LARGE = "the body is over the size limit of {limit} bytes"
+    INVALID_DIGEST = "the Content-MD5 is malformed"
+    BAD_DIGEST = "the body does not match its Content-MD5"
+    INCOMPLETE = "the body is shorter or longer than its Content-Length"
+    STORE_FULL = "the object store is out of space"
+
+
+class UploadRefused(LandingzoneError):
+    """An upload refused for ``reason``; ``details`` fill the reason's placeholders."""
+
+    def __init__(self, reason: Reason, **details: object) -> None:
+        super().__init__(reason.value.format_map(details))
+        self.reason = reason
+        self.details = details
+
+
+# -- Use-cases: refusals in the domain's words ------------------------------------------------
+
+
+class DomainError(LandingzoneError):
+    """A use-case refused a request; ``message`` says why and how to fix it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """An argument (a name, a limit, a cursor, a choice) is not one the use-case takes."""
+
+
+class MissingArgument(InvalidInput):
+    """A required list argument is empty; the face says how to pass it."""
+
+    def __init__(self, argument: str) -> None:
+        super().__init__(f"Missing '{argument}'.")
+        self.argument = argument
+
+
+class InvalidCursor(InvalidInput):
+    """A page cursor that no listing handed out; the face names its field."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid cursor.")
+
+
+class InvalidDocument(DomainError):
+    """A submitted document (a file's description, an UploadData request) is invalid."""
+
+
+class WrongCredentials(DomainError):
+    """A credential sent alongside the token (the Upload API's key) is not the caller's."""
+
+
+class ClientRejected(DomainError):
+    """Client authentication failed: unknown client, wrong secret, or a disabled client."""
+
+
+class ScopeRefused(DomainError):
+    """A token request asks for a scope that does not exist or the client does not hold."""
+
+
+class InvalidToken(DomainError):
+    """The access token is malformed, tampered with, expired, or its client is disabled."""
+
+    def __init__(self, message: str = "Invalid access_token") -> None:
+        super().__init__(message)
+
+
+class InsufficientScope(DomainError):
+    """A valid access token without the scope the operation needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"The access token lacks the '{scope}' scope.")
+        self.scope = scope
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (or belongs to another customer)."""
+
+
+class AlreadyExists(DomainError):
+    """A name that must be unique is taken (a customer, an app)."""
+
+
+class NameTaken(AlreadyExists):
+    """An Upload API submission Name exists and the request does not replace it."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A submission named '{name}' already exists.")
+        self.name = name
+
+
+class WrongState(DomainError):
+    """The request does not fit the current state (results of an unfinished submission)."""
+
+
+class NotStored(DomainError):
+    """The object store did not take the data; nothing was kept, retry later."""
+
+
+# -- The HTTP faces' own refusals -------------------------------------------------------------
+
+
 class ApiError(LandingzoneError):
-    """An error with an HTTP status and a message for the caller."""
+    """An HTTP face's refusal: its status, a message for the caller, the headers it needs."""
 
     status: int = 500
 
@@ -33,36 +165,13 @@ class BadRequest(ApiError):
     status = 400
 
 
-class Unauthorized(ApiError):
-    """401; RFC 9110 §15.5.2 requires a challenge, so one is always sent."""
-
-    status = 401
-
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message, headers=headers or {"WWW-Authenticate": BEARER_REALM})
-
-
-class Forbidden(ApiError):
-    status = 403
-
-
-class NotFound(ApiError):
-    status = 404
-
-
-class MethodNotAllowed(ApiError):
-    status = 405
-
-
-class Conflict(ApiError):
-    status = 409
-
-
 class PayloadTooLarge(ApiError):
     status = 413
 
 
 class Unprocessable(ApiError):
+    """422: a JSON body the edge cannot parse into its model (main's ``api/uploadapi_body.py``)."""
+
     status = 422
 
 
@@ -74,39 +183,19 @@ class TooManyRequests(ApiError):
         self.retry_after = retry_after
 
 
-class ServiceUnavailable(ApiError):
-    status = 503
-
-
 BEARER_REALM = 'Bearer realm="landingzone"'
 
 
-class MissingToken(Unauthorized):
+class MissingToken(ApiError):
     """No bearer token at all (RFC 6750 §3: no error code in the challenge)."""
+
+    status = 401
 
     def __init__(self) -> None:
         super().__init__(
             "Missing access_token: send 'Authorization: Bearer <access_token>' "
             "from POST /oauth2/token.",
             headers={"WWW-Authenticate": BEARER_REALM},
-        )
-
-
-class InvalidToken(Unauthorized):
-    def __init__(self, message: str = "Invalid access_token") -> None:
-        super().__init__(
-            message,
-            headers={"WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'},
-        )
-
-
-class InsufficientScope(Forbidden):
-    def __init__(self, scope: str) -> None:
-        super().__init__(
-            f"The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
-            headers={
-                "WWW-Authenticate": (f'{BEARER_REALM}, error="insufficient_scope", scope="{scope}"')
-            },
         )
 
 
@@ -118,19 +207,6 @@ class OAuthError(ApiError):
         super().__init__(description, headers=headers)
         self.status = status
         self.error = error
-
-
-class S3Error(LandingzoneError):
-    """An object-endpoint error, answered as S3's XML error document."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 class StorageFull(LandingzoneError):

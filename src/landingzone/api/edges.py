@@ -31,10 +31,11 @@ from landingzone.api.errors import (
     TOKEN_PATHS,
     RequestAnswered,
     error_body,
+    json_answer,
 )
 from landingzone.api.objects import xml_error
 from landingzone.db.engine import database_unavailable
-from landingzone.errors import ApiError, MissingToken
+from landingzone.errors import ApiError, DomainError, MissingToken
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,10 @@ class _Exchange:
             return
         except ApiError as exc:
             await self._answer_json(exc.status, exc.message, exc.headers)
+            return
+        except DomainError as exc:  # the token check's refusal (InvalidToken)
+            worded = json_answer(exc)
+            await self._answer_json(worded.status, worded.message, dict(worded.headers))
             return
         except Exception as exc:
             if not database_unavailable(exc):

@@ -1,14 +1,17 @@
 """The one place errors become HTTP responses, in the common body of SPEC §7.
 
 ``{"code": "<status>", "message": "...", "success": false}``, plus RFC 6749's
-``error``/``error_description`` on the token endpoint. FastAPI's own
-validation, 404 and 405 errors are reshaped here too: no ``{"detail": ...}``.
+``error``/``error_description`` on the token endpoint. ``JSON_ANSWERS`` is the
+one table from the domain's errors to their status (and the words the API adds);
+the HTTP faces' own ``ApiError`` carries its status. FastAPI's own validation,
+404 and 405 errors are reshaped here too: no ``{"detail": ...}``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +23,26 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from landingzone.db.engine import database_unavailable
-from landingzone.errors import ApiError, OAuthError
+from landingzone.errors import (
+    BEARER_REALM,
+    AlreadyExists,
+    ApiError,
+    ClientRejected,
+    DomainError,
+    InsufficientScope,
+    InvalidCursor,
+    InvalidDocument,
+    InvalidInput,
+    InvalidToken,
+    MissingArgument,
+    NameTaken,
+    NotFound,
+    NotStored,
+    OAuthError,
+    ScopeRefused,
+    WrongCredentials,
+    WrongState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +71,67 @@ DATABASE_RETRY_AFTER = 5
 DATABASE_UNAVAILABLE = (
     "The metadata database is unavailable; nothing was changed. Retry in a few seconds."
 )
+# Seconds a client should wait before retrying when the object store did not take the data.
+STORE_RETRY_AFTER = 30
+
+
+@dataclass(frozen=True)
+class JsonAnswer:
+    """A domain error on the wire: its status, headers, and the message template.
+
+    ``{message}`` is the domain's own message; the other placeholders are the
+    error's attributes, for the words only the API knows (query syntax, fields).
+    """
+
+    status: int
+    message: str = "{message}"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    oauth_error: str | None = None  # RFC 6749 §5.2's code, where the status does not say it
+
+
+# The one table from domain errors to the JSON body (SPEC §7); the most specific class wins.
+JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
+    InvalidInput: JsonAnswer(400),
+    MissingArgument: JsonAnswer(400, "Missing '{argument}': pass at least one ?{argument}=NAME."),
+    InvalidCursor: JsonAnswer(400, "Invalid cursor: pass the nextCursor of the previous page."),
+    ScopeRefused: JsonAnswer(400, oauth_error="invalid_scope"),
+    ClientRejected: JsonAnswer(
+        401, headers={"WWW-Authenticate": 'Basic realm="landingzone"'}, oauth_error="invalid_client"
+    ),
+    InvalidToken: JsonAnswer(
+        401, headers={"WWW-Authenticate": f'{BEARER_REALM}, error="invalid_token"'}
+    ),
+    WrongCredentials: JsonAnswer(401, headers={"WWW-Authenticate": BEARER_REALM}),
+    InsufficientScope: JsonAnswer(
+        403,
+        "The access_token lacks the '{scope}' scope: request a token with scope={scope}.",
+        {"WWW-Authenticate": f'{BEARER_REALM}, error="insufficient_scope", scope="{{scope}}"'},
+    ),
+    NotFound: JsonAnswer(404),
+    AlreadyExists: JsonAnswer(409),
+    NameTaken: JsonAnswer(
+        409,
+        "A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
+        "or choose another Name.",
+    ),
+    WrongState: JsonAnswer(409),
+    InvalidDocument: JsonAnswer(422),
+    NotStored: JsonAnswer(503, headers={"Retry-After": str(STORE_RETRY_AFTER)}),
+}
+
+
+def json_answer(error: DomainError) -> JsonAnswer:
+    """``error`` in the API's words: its class's row (or its nearest ancestor's), filled in."""
+    row = next((JSON_ANSWERS[cls] for cls in type(error).__mro__ if cls in JSON_ANSWERS), None)
+    if row is None:
+        raise LookupError(f"{type(error).__name__} has no row in JSON_ANSWERS")
+    details = vars(error)
+    return JsonAnswer(
+        row.status,
+        row.message.format_map(details),
+        {name: value.format_map(details) for name, value in row.headers.items()},
+        row.oauth_error,
+    )
 
 
 class RequestAnswered(Exception):
@@ -66,12 +149,18 @@ def error_response(
 
 
 def answer(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    oauth_error: str | None = None,
 ) -> JSONResponse:
     """The error response, in RFC 6749's shape (and never cached) on the token endpoint."""
     if request.url.path not in TOKEN_PATHS:
         return error_response(status, message, headers)
-    error = OAUTH_ERROR_CODES.get(status, "invalid_request" if status < 500 else "server_error")
+    error = oauth_error or OAUTH_ERROR_CODES.get(
+        status, "invalid_request" if status < 500 else "server_error"
+    )
     return error_response(
         status,
         message,
@@ -92,6 +181,12 @@ def _api_error(request: Request, exc: Exception) -> JSONResponse:
             error_description=exc.message,
         )
     return answer(request, exc.status, exc.message, dict(exc.headers))
+
+
+def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    worded = json_answer(exc)
+    return answer(request, worded.status, worded.message, dict(worded.headers), worded.oauth_error)
 
 
 def describe_validation(errors: Sequence[Any]) -> str:
@@ -175,6 +270,7 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)

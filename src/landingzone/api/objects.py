@@ -2,14 +2,16 @@
 
 A raw ASGI app rather than a FastAPI route: it streams the body chunk by chunk
 with no framework buffering, and answers S3's XML error documents, which no
-other face uses.
+other face uses. ``S3_ANSWERS`` is the one table from the domain's refusal
+reasons to those documents (docs/errors.md lists every row).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
@@ -19,10 +21,95 @@ from starlette.types import Receive, Scope, Send
 from landingzone.api.errors import DATABASE_RETRY_AFTER, RequestAnswered
 from landingzone.auth.signing import OBJECT_ROUTE_PREFIX
 from landingzone.db.engine import database_unavailable
-from landingzone.domain.uploads import INCOMPLETE_BODY, UploadService, parse_content_md5
-from landingzone.errors import S3Error
+from landingzone.domain.uploads import UploadService, parse_content_md5
+from landingzone.errors import Reason, UploadRefused
 
 log = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying a PUT refused because the disk is full.
+STORE_FULL_RETRY_AFTER = 30
+
+
+@dataclass(frozen=True)
+class S3Answer:
+    """An S3 XML error: status, ``Code`` and a ``Message`` template filled from the details."""
+
+    status: int
+    code: str
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _access_denied(message: str) -> S3Answer:
+    return S3Answer(403, "AccessDenied", message)
+
+
+# The one table from refusal reasons to S3's words (SPEC §6); docs/errors.md lists every row.
+S3_ANSWERS: dict[Reason, S3Answer] = {
+    Reason.WRONG_METHOD: S3Answer(
+        405,
+        "MethodNotAllowed",
+        "The specified method is not allowed: signed URLs take PUT.",
+        {"Allow": "PUT"},
+    ),
+    Reason.MISSING_AUTH: _access_denied(
+        "Query-string authentication requires the X-Lz-Upload, X-Lz-Expires and "
+        "X-Lz-Signature parameters: use the signed URL exactly as issued."
+    ),
+    Reason.SIGNATURE: S3Answer(
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Use the URL exactly as issued, with PUT.",
+    ),
+    Reason.EXPIRED: _access_denied("Request has expired: ask for a new upload URL."),
+    Reason.STORE_MOVED: _access_denied(
+        "This server now stores uploads in S3 and no longer accepts them on its own "
+        "URLs: ask for a new upload URL."
+    ),
+    Reason.USED: _access_denied("Request has already been used: ask for a new upload URL."),
+    Reason.TARGET_GONE: _access_denied("The upload target of this URL no longer exists."),
+    Reason.FILE_CLOSED: _access_denied("The file is {status}: ask for a new upload URL."),
+    Reason.IN_FLIGHT: S3Answer(
+        409,
+        "OperationAborted",
+        "Another upload to this URL is in progress; wait for it to finish.",
+    ),
+    Reason.BAD_LENGTH: S3Answer(
+        400, "InvalidArgument", "Content-Length must be a whole number of bytes."
+    ),
+    Reason.TOO_LARGE: S3Answer(
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size of {limit} bytes.",
+    ),
+    Reason.INVALID_DIGEST: S3Answer(
+        400, "InvalidDigest", "The Content-MD5 you specified was invalid."
+    ),
+    Reason.BAD_DIGEST: S3Answer(
+        400, "BadDigest", "The Content-MD5 you specified did not match what we received."
+    ),
+    Reason.INCOMPLETE: S3Answer(
+        400,
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    ),
+    Reason.STORE_FULL: S3Answer(
+        503,
+        "SlowDown",
+        "The object store is out of space; retry later.",
+        {"Retry-After": str(STORE_FULL_RETRY_AFTER)},
+    ),
+}
+# Failures rather than refusals: the request was fine, the server could not serve it.
+DATABASE_DOWN = S3Answer(
+    503,
+    "SlowDown",
+    "Please reduce your request rate: the metadata database is unavailable; "
+    "nothing was stored. Retry.",
+    {"Retry-After": str(DATABASE_RETRY_AFTER)},
+)
+INTERNAL_ERROR = S3Answer(500, "InternalError", "We encountered an internal error. Retry.")
 
 
 class BodyInterrupted(Exception):
@@ -42,6 +129,15 @@ async def _send(send: Send, status: int, headers: dict[str, str], body: bytes = 
     raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _send_error(
+    send: Send, answer: S3Answer, request_id: str, details: Mapping[str, object] | None = None
+) -> None:
+    headers = {"content-type": "application/xml", "x-lz-request-id": request_id}
+    headers.update({name.lower(): value for name, value in answer.headers.items()})
+    message = answer.message.format_map(details or {})
+    await _send(send, answer.status, headers, xml_error(answer.code, message, request_id))
 
 
 async def body_chunks(receive: Receive) -> AsyncIterator[bytes]:
@@ -67,24 +163,15 @@ class ObjectEndpoint:
         request_id = uuid.uuid4().hex[:16]
         try:
             etag, version = await self._handle(scope, receive)
-        except S3Error as exc:
-            headers = {"content-type": "application/xml", "x-lz-request-id": request_id}
-            headers.update(exc.headers)
-            if exc.status == 405:
-                headers["allow"] = "PUT"
-            await _send(send, exc.status, headers, xml_error(exc.code, exc.message, request_id))
+        except UploadRefused as refused:
+            await _send_error(send, S3_ANSWERS[refused.reason], request_id, refused.details)
             return
         except RequestAnswered:
             raise  # the body guard answered (timeout); the staged bytes are already dropped
         except BodyInterrupted:
             log.info("upload interrupted by the client; nothing stored (request %s)", request_id)
             # A client that only half-closed still reads the answer.
-            await _send(
-                send,
-                400,
-                {"content-type": "application/xml", "x-lz-request-id": request_id},
-                xml_error("IncompleteBody", INCOMPLETE_BODY, request_id),
-            )
+            await _send_error(send, S3_ANSWERS[Reason.INCOMPLETE], request_id)
             return
         except Exception as exc:
             if database_unavailable(exc):
@@ -93,29 +180,10 @@ class ObjectEndpoint:
                     request_id,
                     str(exc).strip().splitlines()[0] if str(exc).strip() else exc,
                 )
-                await _send(
-                    send,
-                    503,
-                    {
-                        "content-type": "application/xml",
-                        "x-lz-request-id": request_id,
-                        "retry-after": str(DATABASE_RETRY_AFTER),
-                    },
-                    xml_error(
-                        "SlowDown",
-                        "Please reduce your request rate: the metadata "
-                        "database is unavailable; nothing was stored. Retry.",
-                        request_id,
-                    ),
-                )
+                await _send_error(send, DATABASE_DOWN, request_id)
                 return
             log.exception("unhandled error in the object endpoint (request %s)", request_id)
-            await _send(
-                send,
-                500,
-                {"content-type": "application/xml", "x-lz-request-id": request_id},
-                xml_error("InternalError", "We encountered an internal error. Retry.", request_id),
-            )
+            await _send_error(send, INTERNAL_ERROR, request_id)
             return
         await _send(
             send,
@@ -125,11 +193,7 @@ class ObjectEndpoint:
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[str, int]:
         if scope["method"] != "PUT":
-            raise S3Error(
-                405,
-                "MethodNotAllowed",
-                "The specified method is not allowed: signed URLs take PUT.",
-            )
+            raise UploadRefused(Reason.WRONG_METHOD)
         key = scope["path"][len(OBJECT_ROUTE_PREFIX) :]
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -146,5 +210,5 @@ def _content_length(value: str | None) -> int | None:
     if value is None:
         return None
     if not (value.strip().isascii() and value.strip().isdigit()):
-        raise S3Error(400, "InvalidArgument", "Content-Length must be a whole number of bytes.")
+        raise UploadRefused(Reason.BAD_LENGTH)
     return int(value)

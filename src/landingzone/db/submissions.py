@@ -15,7 +15,7 @@ from landingzone.domain.models import (
     SubmissionOutcome,
     SubmissionStatus,
 )
-from landingzone.domain.uploadapi import name_taken
+from landingzone.errors import NameTaken
 from landingzone.timeutil import as_utc, utcnow
 
 _COLUMNS = (*submissions.c, submission_names.c.name)
@@ -60,7 +60,7 @@ class SubmissionRepository:
         self._engine = engine
 
     def create(self, new: NewSubmission) -> Submission:
-        """Record a submission; Conflict if its Name exists and ``overwrite`` is false."""
+        """Record a submission; NameTaken if its Name exists and ``overwrite`` is false."""
         now = utcnow()
         with self._engine.begin() as conn:
             name_id = conn.execute(
@@ -70,7 +70,7 @@ class SubmissionRepository:
                 )
             ).scalar()
             if name_id is not None and not new.overwrite:
-                raise name_taken(new.name)
+                raise NameTaken(new.name)
             if name_id is None:
                 try:
                     with conn.begin_nested():
@@ -82,7 +82,7 @@ class SubmissionRepository:
                 except IntegrityError:
                     # A concurrent UploadData claimed the Name between our read and insert.
                     if not new.overwrite:
-                        raise name_taken(new.name) from None
+                        raise NameTaken(new.name) from None
                     name_id = conn.execute(
                         select(submission_names.c.id).where(
                             submission_names.c.customer_id == new.customer_id,

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.tables import apps, clients, customers
 from landingzone.domain.models import App, Client, Customer
-from landingzone.errors import Conflict
+from landingzone.errors import AlreadyExists
 from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
 
 
@@ -53,7 +53,7 @@ class TenantRepository:
                     .returning(*customers.c)
                 ).one()
         except IntegrityError as exc:
-            raise Conflict(f"Customer '{name}' already exists; pick another name.") from exc
+            raise AlreadyExists(f"Customer '{name}' already exists; pick another name.") from exc
         return _customer(row)
 
     def get_customer(self, customer_id: int) -> Customer | None:
@@ -86,7 +86,7 @@ class TenantRepository:
                     .returning(*apps.c)
                 ).one()
         except IntegrityError as exc:
-            raise Conflict(f"App '{app_id}' already exists for this customer.") from exc
+            raise AlreadyExists(f"App '{app_id}' already exists for this customer.") from exc
         return _app(row)
 
     def get_app(self, customer_id: int, app_id: str) -> App | None:

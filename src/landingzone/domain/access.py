@@ -8,7 +8,7 @@ from landingzone.auth import credentials
 from landingzone.auth.scopes import UnknownScope, parse_scopes
 from landingzone.auth.tokens import TokenService
 from landingzone.domain.ports import Tenants
-from landingzone.errors import InsufficientScope, InvalidToken, OAuthError
+from landingzone.errors import ClientRejected, InsufficientScope, InvalidToken, ScopeRefused
 
 # Compared against when the client id is unknown, so that an unknown client
 # costs the same HMAC and comparison as a wrong secret.
@@ -46,23 +46,19 @@ class AccessService:
         stored_hash = client.secret_hash if client else _DUMMY_HASH
         secret_ok = credentials.secret_matches(self._pepper, client_secret, stored_hash)
         if client is None or not secret_ok or not client.enabled:
-            raise OAuthError(401, "invalid_client", INVALID_CLIENT)
+            raise ClientRejected(INVALID_CLIENT)
         if scope is None or not scope.strip():
             granted = list(client.scopes)
         else:
             try:
                 granted = parse_scopes(scope, self._scope_uri_prefix)
             except UnknownScope as exc:
-                raise OAuthError(
-                    400,
-                    "invalid_scope",
+                raise ScopeRefused(
                     f"Unknown scope '{exc}'; this client may ask for: {' '.join(client.scopes)}.",
                 ) from None
             refused = [s for s in granted if s not in client.scopes]
             if refused:
-                raise OAuthError(
-                    400,
-                    "invalid_scope",
+                raise ScopeRefused(
                     f"This client may not ask for scope '{refused[0]}'; it may ask for: "
                     f"{' '.join(client.scopes)}.",
                 )

@@ -10,7 +10,7 @@ from landingzone.auth.scopes import ALL_SCOPES, DEFAULT_SCOPES, UnknownScope, no
 from landingzone.domain.models import App, Client, Customer
 from landingzone.domain.names import is_app_id, is_customer_name
 from landingzone.domain.ports import Tenants
-from landingzone.errors import BadRequest, NotFound
+from landingzone.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,13 @@ class AdminService:
 
     def create_customer(self, name: str, timezone: str = "UTC") -> Customer:
         if not is_customer_name(name):
-            raise BadRequest(
+            raise InvalidInput(
                 f"Invalid customer name '{name}': use 1-64 of A-Z a-z 0-9 . _ - characters."
             )
         try:
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
-            raise BadRequest(
+            raise InvalidInput(
                 f"Unknown time zone '{timezone}': use an IANA name such as Europe/Paris."
             ) from None
         return self._tenants.create_customer(name, timezone)
@@ -53,7 +53,7 @@ class AdminService:
     def create_app(self, customer_name: str, app_id: str) -> App:
         customer = self.customer(customer_name)
         if not is_app_id(app_id):
-            raise BadRequest(
+            raise InvalidInput(
                 f"Invalid app id '{app_id}': use 1-64 of A-Z a-z 0-9 . _ - characters."
             )
         return self._tenants.create_app(customer.id, app_id)
@@ -73,7 +73,7 @@ class AdminService:
             try:
                 scope = normalize_scope(raw, scope_uri_prefix)
             except UnknownScope:
-                raise BadRequest(
+                raise InvalidInput(
                     f"Unknown scope '{raw}': choose from {', '.join(ALL_SCOPES)}."
                 ) from None
             if scope not in chosen:

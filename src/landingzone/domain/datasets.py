@@ -6,7 +6,7 @@ from importlib import resources
 
 from landingzone.domain.models import DatasetTypeVersion
 from landingzone.domain.ports import DatasetCatalog
-from landingzone.errors import BadRequest, NotFound
+from landingzone.errors import InvalidInput, NotFound
 from landingzone.validation.schema import DatasetType, DatasetTypeError, parse_dataset_type
 
 SHIPPED_PACKAGE = "landingzone.datasets"
@@ -29,7 +29,7 @@ class DatasetService:
         try:
             dataset = parse_dataset_type(document)
         except DatasetTypeError as exc:
-            raise BadRequest(f"Invalid dataset type: {exc}") from None
+            raise InvalidInput(f"Invalid dataset type: {exc}") from None
         return self._catalog.add(dataset)
 
     def show(self, name: str) -> DatasetTypeVersion:

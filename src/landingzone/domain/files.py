@@ -17,7 +17,7 @@ from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
-from landingzone.errors import BadRequest, NotFound, Unprocessable
+from landingzone.errors import InvalidCursor, InvalidDocument, InvalidInput, NotFound
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
@@ -53,7 +53,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError(raw)
         return as_utc(datetime.fromisoformat(created)), file_id
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("Invalid cursor: pass the nextCursor of the previous page.") from None
+        raise InvalidCursor() from None
 
 
 class FilesService:
@@ -75,13 +75,13 @@ class FilesService:
         dataset = self._datasets.latest(dataset_type)
         if dataset is None:
             known = ", ".join(sorted(self._datasets.names())) or "none yet"
-            raise Unprocessable(f"Unknown datasetType '{dataset_type}': use one of {known}.")
+            raise InvalidDocument(f"Unknown datasetType '{dataset_type}': use one of {known}.")
         problem = filename_problem(name)
         if problem:
-            raise Unprocessable(f"Invalid file.name {name!r}: it {problem}.")
+            raise InvalidDocument(f"Invalid file.name {name!r}: it {problem}.")
         if file_type.lower() not in SUPPORTED_FILE_TYPES:
             supported = ", ".join(SUPPORTED_FILE_TYPES)
-            raise Unprocessable(f"Unsupported file.type '{file_type}': use one of {supported}.")
+            raise InvalidDocument(f"Unsupported file.type '{file_type}': use one of {supported}.")
         customer = self._tenants.get_customer(customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
@@ -115,14 +115,14 @@ class FilesService:
         cursor: str | None,
     ) -> FilesPage:
         if not 1 <= limit <= MAX_PAGE:
-            raise BadRequest(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
         wanted: FileStatus | None = None
         if status is not None:
             try:
                 wanted = FileStatus(status)
             except ValueError:
                 choices = ", ".join(s.value for s in FileStatus)
-                raise BadRequest(f"Invalid status '{status}': use one of {choices}.") from None
+                raise InvalidInput(f"Invalid status '{status}': use one of {choices}.") from None
         before = decode_cursor(cursor) if cursor else None
         self._catalog.expire_unused(customer_id)
         items = self._catalog.list_files(customer_id, limit + 1, wanted, dataset_type, before)

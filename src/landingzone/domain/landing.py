@@ -6,7 +6,7 @@ prefix (``LZ_S3_POLL_SECONDS``) and land what they find, in this order:
 
 1. an upload id already recorded (a repeat PUT on a URL still in its lifetime,
    or a crash after step 5): the incoming object is discarded;
-2. the target is resolved like the embedded endpoint does (AccessDenied, e.g.
+2. the target is resolved like the embedded endpoint does (refused, e.g.
    a Files API file that failed meanwhile): discarded, with a warning;
 3. larger than ``LZ_MAX_OBJECT_SIZE``: discarded, with a warning (a pre-signed
    PUT cannot carry a size limit; S3 itself caps a PUT at 5 GiB);
@@ -33,7 +33,7 @@ from typing import Protocol
 
 from landingzone.domain.ports import UploadAlreadyUsed
 from landingzone.domain.targets import UploadTargets
-from landingzone.errors import S3Error
+from landingzone.errors import Reason, UploadRefused
 from landingzone.storage.base import Digests, IncomingObject
 
 log = logging.getLogger(__name__)
@@ -91,17 +91,13 @@ class Lander:
             return False
         try:
             target = self._targets.resolve(incoming.logical_key, incoming.upload_id)
-        except S3Error as refused:
+            if incoming.size > self._max_size:
+                raise UploadRefused(Reason.TOO_LARGE, limit=self._max_size)
+        except UploadRefused as refused:
             log.warning(
-                "discarding upload %s to %s: %s",
-                incoming.upload_id, incoming.logical_key, refused.message,
-            )  # fmt: skip
-            self._store.discard_incoming(incoming)
-            return False
-        if incoming.size > self._max_size:
-            log.warning(
-                "discarding upload %s to %s: %d bytes is over LZ_MAX_OBJECT_SIZE (%d)",
-                incoming.upload_id, incoming.logical_key, incoming.size, self._max_size,
+                "discarding upload %s to %s (%d bytes): %s [%s]",
+                incoming.upload_id, incoming.logical_key, incoming.size, refused,
+                refused.reason.name,
             )  # fmt: skip
             self._store.discard_incoming(incoming)
             return False

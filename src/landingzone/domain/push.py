@@ -18,7 +18,7 @@ from landingzone.domain.ports import (
     Tenants,
     UploadUrlSigner,
 )
-from landingzone.errors import BadRequest, NotFound
+from landingzone.errors import InvalidCursor, InvalidInput, MissingArgument, NotFound
 
 MAX_BATCH = 100
 DEFAULT_PAGE = 50
@@ -45,7 +45,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise BadRequest("Invalid cursor: pass the nextCursor of the previous page.") from None
+        raise InvalidCursor() from None
 
 
 class PushService:
@@ -80,9 +80,9 @@ class PushService:
         self, customer_id: int, app_id: str, filenames: list[str], file_type: str | None
     ) -> dict[str, str]:
         if not filenames:
-            raise BadRequest("Missing 'filenames': pass at least one ?filenames=NAME.")
+            raise MissingArgument("filenames")
         if len(filenames) > MAX_BATCH:
-            raise BadRequest(
+            raise InvalidInput(
                 f"Too many filenames ({len(filenames)}): send at most {MAX_BATCH} per request."
             )
         if file_type is not None:
@@ -92,10 +92,10 @@ class PushService:
         for raw in filenames:
             problem = filename_problem(raw)
             if problem:
-                raise BadRequest(f"Invalid filename {raw!r}: it {problem}.")
+                raise InvalidInput(f"Invalid filename {raw!r}: it {problem}.")
             name = normalize_filename(raw)
             if name in seen:
-                raise BadRequest(f"Duplicate filename {raw!r}: name each file once per request.")
+                raise InvalidInput(f"Duplicate filename {raw!r}: name each file once per request.")
             seen.add(name)
             normalized.append((raw, name))
         customer, app = self.app(customer_id, app_id)
@@ -116,11 +116,11 @@ class PushService:
         choices = ", ".join(PUSH_TYPES)
         if datasets:
             choices += f", or a dataset type: {', '.join(datasets)}"
-        raise BadRequest(f"Unknown type {file_type!r}: use {choices}.")
+        raise InvalidInput(f"Unknown type {file_type!r}: use {choices}.")
 
     def list_files(self, customer_id: int, app_id: str, limit: int, cursor: str | None) -> FilePage:
         if not 1 <= limit <= MAX_PAGE:
-            raise BadRequest(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
         before = decode_cursor(cursor) if cursor else None
         _, app = self.app(customer_id, app_id)
         items = self._catalog.list_for_app(app.id, limit + 1, before)

@@ -23,16 +23,9 @@ from landingzone.domain.models import (
 )
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, ObjectCatalog, Tenants
 from landingzone.domain.tabular import tabular_type
-from landingzone.errors import S3Error
+from landingzone.errors import Reason, UploadRefused
 from landingzone.storage.base import ObjectStore
 from landingzone.timeutil import utcnow
-
-ALREADY_USED = "Request has already been used: ask for a new upload URL."
-TARGET_GONE = "The upload target of this URL no longer exists."
-
-
-def access_denied(message: str) -> S3Error:
-    return S3Error(403, "AccessDenied", message)
 
 
 @dataclass(frozen=True)
@@ -77,7 +70,7 @@ class UploadTargets:
         self._store = store
 
     def resolve(self, key: str, upload_id: str) -> UploadTarget:
-        """The target of a signed ``key``; AccessDenied when it is gone or already used."""
+        """The target of a signed ``key``; refused when it is gone or already used."""
         files_key = parse_files_key(key)
         if files_key is not None:
             return self._resolve_file(key, upload_id, files_key)
@@ -85,7 +78,7 @@ class UploadTargets:
         customer = self._tenants.get_customer_by_name(push.customer) if push else None
         app = self._tenants.get_app(customer.id, push.app_id) if push and customer else None
         if push is None or customer is None or app is None:
-            raise access_denied(TARGET_GONE)
+            raise UploadRefused(Reason.TARGET_GONE)
         return UploadTarget(key, upload_id, customer, app, push.filename, push.type)
 
     def _resolve_file(self, key: str, upload_id: str, files_key: FilesKey) -> UploadTarget:
@@ -97,11 +90,11 @@ class UploadTargets:
             or customer.name != files_key.customer
             or record.upload_id != upload_id
         ):
-            raise access_denied(TARGET_GONE)
+            raise UploadRefused(Reason.TARGET_GONE)
         if record.uploaded_at is not None:
-            raise access_denied(ALREADY_USED)
+            raise UploadRefused(Reason.USED)
         if record.status is not FileStatus.PENDING:
-            raise access_denied(f"The file is {record.status.value}: ask for a new upload URL.")
+            raise UploadRefused(Reason.FILE_CLOSED, status=record.status.value)
         return UploadTarget(key, upload_id, customer, None, record.name, None, record.id)
 
     def record(self, target: UploadTarget, new: NewObject) -> StoredObject:

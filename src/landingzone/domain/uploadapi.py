@@ -21,27 +21,20 @@ from landingzone.domain.access import Principal
 from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
 from landingzone.domain.ports import SubmissionCatalog, SubmissionStore, Tenants
 from landingzone.errors import (
-    BadRequest,
-    Conflict,
+    InvalidInput,
+    NameTaken,
     NotFound,
-    ServiceUnavailable,
+    NotStored,
     StorageFull,
     StorageUnavailable,
-    Unauthorized,
+    WrongCredentials,
+    WrongState,
 )
 
-STORE_RETRY_AFTER = 30  # seconds a client is asked to wait when the store is full or down
 DATA_KEYS = ("status", "feedback", "tableofresultids")
 DOCUMENT_BLOCK = 256 * 1024  # bytes read from the store at a time when streaming an output
 WRONG_KEY = "Key does not belong to this client: send the API key issued with the client_id."
 WRONG_USERNAME = "Username is not this client's client_id: send the client_id or leave it out."
-
-
-def name_taken(name: str) -> Conflict:
-    return Conflict(
-        f"A submission named '{name}' already exists: send \"Overwrite\": true to replace it, "
-        "or choose another Name."
-    )
 
 
 @dataclass(frozen=True)
@@ -81,14 +74,14 @@ class UploadApiService:
     def check_key(self, principal: Principal, key: str) -> None:
         client = self._tenants.get_client(principal.client_id)
         if client is None or not credentials.secret_matches(self._pepper, key, client.api_key_hash):
-            raise Unauthorized(WRONG_KEY)
+            raise WrongCredentials(WRONG_KEY)
 
     def submit(self, principal: Principal, request: UploadDataRequest) -> str:
         self.check_key(principal, request.key)
         if request.username is not None and (
             request.username.strip().lower() != principal.client_id.lower()
         ):
-            raise Unauthorized(WRONG_USERNAME)
+            raise WrongCredentials(WRONG_USERNAME)
         customer = self._tenants.get_customer(principal.customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
@@ -103,9 +96,8 @@ class UploadApiService:
                 if events is not None:
                     stored.append(self._store.put(io.BytesIO(events)))
             except (StorageFull, StorageUnavailable) as exc:
-                raise ServiceUnavailable(
-                    f"The data could not be stored ({exc}); nothing was submitted: retry later.",
-                    headers={"Retry-After": str(STORE_RETRY_AFTER)},
+                raise NotStored(
+                    f"The data could not be stored ({exc}); nothing was submitted: retry later."
                 ) from None
             submission = self._submissions.create(
                 NewSubmission(
@@ -131,22 +123,22 @@ class UploadApiService:
         return submission.token
 
     def _refuse_taken_name(self, principal: Principal, name: str) -> None:
-        """Answer 409 before storing the bodies (the insert re-checks, race-free)."""
+        """Refuse a taken Name before storing the bodies (the insert re-checks, race-free)."""
         if self._submissions.name_exists(principal.customer_id, name):
-            raise name_taken(name)
+            raise NameTaken(name)
 
     def results(self, principal: Principal, token: str, data_key: str, key: str) -> ResultsAnswer:
         self.check_key(principal, key)
         kind = data_key.strip().lower()
         if kind not in DATA_KEYS:
-            raise BadRequest(
+            raise InvalidInput(
                 f"Unknown dataKey '{data_key[:40]}': send one of {', '.join(DATA_KEYS)}."
             )
         submission = self._find(principal, token)
         if kind == "status":
             return ResultsAnswer(value=submission.status.value)
         if submission.status in (SubmissionStatus.PENDING, SubmissionStatus.PROCESSING):
-            raise Conflict(
+            raise WrongState(
                 f"The submission is {submission.status.value}: ask for dataKey=status until it "
                 "is completedsuccessfully or failed, then for the output."
             )
@@ -161,7 +153,7 @@ class UploadApiService:
                 )  # fmt: skip
             return ResultsAnswer(value=[])
         if submission.status is SubmissionStatus.FAILED:
-            raise Conflict(
+            raise WrongState(
                 "The submission failed, so it has no results: read dataKey=feedback, fix the "
                 'data, and send it again with the same Name and "Overwrite": true.'
             )

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from landingzone.cli.output import err_console, fail
-from landingzone.errors import ApiError, ConfigurationError, StorageUnavailable
+from landingzone.errors import ApiError, ConfigurationError, DomainError, StorageUnavailable
 from landingzone.settings import Settings, unknown_env_vars
 
 
@@ -36,5 +36,5 @@ def friendly_errors() -> Iterator[None]:
     """Known errors become one line on stderr and exit 1; never a traceback."""
     try:
         yield
-    except (ApiError, ConfigurationError, StorageUnavailable) as exc:
+    except (ApiError, DomainError, ConfigurationError, StorageUnavailable) as exc:
         fail(str(exc))
