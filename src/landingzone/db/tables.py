@@ -59,12 +59,15 @@ clients = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("client_id", String(64), nullable=False, unique=True),
-    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    # None for an operator client: it belongs to no customer and may hold `admin` (SPEC §9).
+    Column("customer_id", ForeignKey("customers.id"), nullable=True, index=True),
     Column("secret_hash", String(64), nullable=False),
     Column("api_key_hash", String(64), nullable=False),
     Column("scopes", String(255), nullable=False),
+    Column("label", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
 )
 
 # One row per stored object version. ``upload_id`` is the signed URL's id: its
@@ -202,4 +205,25 @@ submissions = Table(
     Column("lease_expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_submissions_status", "status"),
     Index("ix_submissions_name", "name_id", "id"),
+)
+
+# Who did what (SPEC §9): one row per state change, inserted in the transaction
+# that makes the change, so a change and its row commit or vanish together.
+# ``actor`` is a client id, ``user:EMAIL`` or ``cli``; ``customer_id`` is None
+# for installation-wide changes (operator clients, dataset types). Never a secret.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(1024), nullable=False),
+    Column("request_id", String(64), nullable=True),
+    Column("outcome", String(32), nullable=False),
+    Index("ix_audit_log_customer", "customer_id", "id"),
+    Index("ix_audit_log_actor", "actor", "id"),
+    Index("ix_audit_log_action", "action", "id"),
+    Index("ix_audit_log_at", "at"),
 )

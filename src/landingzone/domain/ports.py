@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from landingzone.domain.audit import AuditEntry, AuditFilter, AuditRecord
 from landingzone.domain.models import (
     App,
     Client,
@@ -57,6 +58,19 @@ class Tenants(Protocol):
     def get_client(self, client_id: str) -> Client | None: ...
     def list_clients(self, customer_id: int | None = None) -> list[Client]: ...
     def disable_client(self, client_id: str) -> Client | None: ...
+
+
+class AuditTrail(Protocol):
+    """The audit log: entries on their own, and the log read newest first.
+
+    A change's own entry is not written here but by the repository method making
+    the change, in its transaction (``db/audit.py``'s ``insert_audit``).
+    """
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def entries(
+        self, where: AuditFilter, limit: int, before_id: int | None
+    ) -> list[AuditRecord]: ...
 
 
 class ObjectCatalog(Protocol):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from dataclasses import dataclass
 
 from landingzone.auth.signing import new_upload_ids
+from landingzone.domain import paging
 from landingzone.domain.keys import PUSH_TYPES, PushKey
 from landingzone.domain.models import App, Customer, FileRecord, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
@@ -18,7 +17,7 @@ from landingzone.domain.ports import (
     Tenants,
     UploadUrlSigner,
 )
-from landingzone.errors import InvalidCursor, InvalidInput, MissingArgument, NotFound
+from landingzone.errors import InvalidInput, MissingArgument, NotFound
 
 MAX_BATCH = 100
 DEFAULT_PAGE = 50
@@ -34,18 +33,11 @@ class FilePage:
 
 
 def encode_cursor(object_pk: int) -> str:
-    return base64.urlsafe_b64encode(f"o:{object_pk}".encode()).decode().rstrip("=")
+    return paging.encode_cursor("o", object_pk)
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        if prefix != "o":
-            raise ValueError(raw)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidCursor() from None
+    return paging.decode_cursor("o", cursor)
 
 
 class PushService:
