@@ -39,9 +39,8 @@ def test_an_entry_written_in_a_rolled_back_transaction_is_gone(engine: Engine) -
 
 def test_entries_are_read_newest_first_with_filters_and_pages(engine: Engine) -> None:
     with engine.begin() as conn:
-        acme = conn.execute(
-            insert(customers).values(name="acme", timezone="UTC", created_at=utcnow())
-        ).inserted_primary_key[0]
+        conn.execute(insert(customers).values(name="acme", timezone="UTC", created_at=utcnow()))
+        acme = conn.execute(select(customers.c.id)).scalar_one()
     repo = AuditRepository(engine)
     api = Actor("c-123", request_id="req1")
     repo.record(CLI.did("customer.create", "acme", acme))
