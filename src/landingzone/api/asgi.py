@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import uuid
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -58,32 +59,45 @@ class LandingzoneApp:
         if scope["type"] != "http":
             await self.api(scope, receive, send)  # lifespan
             return
-        target = self._guarded_objects if is_object_path(scope["path"]) else self._guarded_api
         started = time.perf_counter()
         status = 0
+        if is_object_path(scope["path"]):
+            target = self._guarded_objects  # the object endpoint names its own requests
+            request_id = None
+        else:
+            target = self._guarded_api
+            # One id per API request: in the answer's headers, the access log and the
+            # audit log (request.state.request_id), so a change can be traced to its call.
+            request_id = uuid.uuid4().hex[:16]
+            scope.setdefault("state", {})["request_id"] = request_id
 
         async def logged_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if request_id is not None:
+                    headers = list(message.get("headers", []))
+                    headers.append((b"x-lz-request-id", request_id.encode()))
+                    message = {**message, "headers": headers}
             await send(message)
 
         try:
             await target(scope, receive, logged_send)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                self._log(scope, status, started)
+                self._log(scope, status, started, request_id)
 
     @staticmethod
-    def _log(scope: Scope, status: int, started: float) -> None:
+    def _log(scope: Scope, status: int, started: float, request_id: str | None) -> None:
         query = redact_query(scope.get("query_string", b"").decode("latin-1"))
         client = scope.get("client") or ("-", 0)
         access_log.info(
-            '%s "%s %s%s" %s %.1fms',
+            '%s "%s %s%s" %s %.1fms%s',
             client[0],
             scope["method"],
             scope["path"],
             f"?{query}" if query else "",
             status or "-",
             (time.perf_counter() - started) * 1000,
+            f" {request_id}" if request_id else "",
         )

@@ -7,6 +7,7 @@ from fastapi import Request
 
 from landingzone.api.context import context
 from landingzone.domain.access import Principal
+from landingzone.domain.audit import Actor
 from landingzone.errors import InvalidToken, MissingToken
 
 
@@ -40,3 +41,9 @@ async def request_body(request: Request) -> bytes:
     (the body guard, api/edges.py, bounds its size and pace) before the route runs in
     the thread pool. No database or store work here."""
     return await request.body()
+
+
+def actor(request: Request, principal: Principal) -> Actor:
+    """Who the audit log names for this request: the client, with the request's id."""
+    request_id = getattr(request.state, "request_id", None)
+    return Actor(principal.client_id, request_id)
