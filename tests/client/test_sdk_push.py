@@ -210,8 +210,12 @@ def test_a_set_cancel_event_sends_nothing(harness: Harness, tmp_path: Path) -> N
 
 
 def test_a_url_that_really_expires_before_the_upload_starts(tmp_path: Path) -> None:
-    """The server's own expiry (LZ_UPLOAD_URL_TTL=1), not a simulated 403."""
-    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'm.db'}", upload_url_ttl=1)
+    """The server's own expiry (LZ_UPLOAD_URL_TTL=2), not a simulated 403.
+
+    Two seconds, not one: the fresh URL must outlive a busy CI machine's pause
+    between the new batch request and its PUT, or the SDK rightly asks a third time.
+    """
+    settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'm.db'}", upload_url_ttl=2)
     for harness in build_harness(settings):
         creds = harness.tenant("acme")
         first = {"put": True}
@@ -219,7 +223,7 @@ def test_a_url_that_really_expires_before_the_upload_starts(tmp_path: Path) -> N
         def late(request: httpx.Request, first: dict[str, bool] = first) -> httpx.Response | None:
             if request.method == "PUT" and first["put"]:
                 first["put"] = False
-                time.sleep(1.5)  # the URL was issued 1 s ago: now it has expired
+                time.sleep(2.5)  # the URL was issued 2 s ago: now it has expired
             return None
 
         transport = InProcess(harness, late)

@@ -497,7 +497,11 @@ def run_frictionless(schema: dict[str, Any], data: bytes) -> set[Triple]:
         format="csv",
         encoding="utf-8",
         schema=frictionless.Schema.from_descriptor(descriptor),
-        dialect=frictionless.Dialect(controls=[CsvControl(delimiter=",")]),
+        # Pinned: frictionless sniffs skipInitialSpace from the data (a `", "` cell turns it
+        # on), and RFC 4180, like us, keeps a leading space as part of the value.
+        dialect=frictionless.Dialect(
+            controls=[CsvControl(delimiter=",", skip_initial_space=False)]
+        ),
     )
     report = resource.validate(limit_errors=10**6)
     return {
