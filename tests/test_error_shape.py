@@ -24,10 +24,13 @@ from landingzone.errors import (
     InvalidToken,
     MissingArgument,
     NameTaken,
+    NoResults,
     NotFound,
     NotStored,
     Reason,
+    ResultsNotReady,
     ScopeRefused,
+    UnknownResultKind,
     WrongCredentials,
     WrongState,
 )
@@ -179,6 +182,21 @@ PINNED_JSON_ANSWERS = {
         None,
     ),
     WrongState: (409, "{message}", {}, None),
+    UnknownResultKind: (400, "Unknown dataKey '{kind}': send one of {kinds}.", {}, None),
+    ResultsNotReady: (
+        409,
+        "The submission is {status}: ask for dataKey=status until it is completedsuccessfully "
+        "or failed, then for the output.",
+        {},
+        None,
+    ),
+    NoResults: (
+        409,
+        "The submission failed, so it has no results: read dataKey=feedback, fix the data, "
+        'and send it again with the same Name and "Overwrite": true.',
+        {},
+        None,
+    ),
     InvalidDocument: (422, "{message}", {}, None),
     NotStored: (503, "{message}", {"Retry-After": "30"}, None),
 }

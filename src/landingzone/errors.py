@@ -143,6 +143,30 @@ class WrongState(DomainError):
     """The request does not fit the current state (results of an unfinished submission)."""
 
 
+class UnknownResultKind(InvalidInput):
+    """GetResults asked for an output a submission does not have; ``kinds`` are the real ones."""
+
+    def __init__(self, kind: str, kinds: tuple[str, ...]) -> None:
+        super().__init__(f"Unknown result kind '{kind}': one of {', '.join(kinds)}.")
+        self.kind = kind
+        self.kinds = ", ".join(kinds)
+
+
+class ResultsNotReady(WrongState):
+    """The submission is still Pending or Processing: only its status exists yet."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"The submission is {status}.")
+        self.status = status
+
+
+class NoResults(WrongState):
+    """The submission failed: it has feedback, and no results."""
+
+    def __init__(self) -> None:
+        super().__init__("The submission failed, so it has no results.")
+
+
 class NotStored(DomainError):
     """The object store did not take the data; nothing was kept, retry later."""
 

@@ -36,10 +36,13 @@ from landingzone.errors import (
     InvalidToken,
     MissingArgument,
     NameTaken,
+    NoResults,
     NotFound,
     NotStored,
     OAuthError,
+    ResultsNotReady,
     ScopeRefused,
+    UnknownResultKind,
     WrongCredentials,
     WrongState,
 )
@@ -115,6 +118,17 @@ JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
         "or choose another Name.",
     ),
     WrongState: JsonAnswer(409),
+    UnknownResultKind: JsonAnswer(400, "Unknown dataKey '{kind}': send one of {kinds}."),
+    ResultsNotReady: JsonAnswer(
+        409,
+        "The submission is {status}: ask for dataKey=status until it is completedsuccessfully "
+        "or failed, then for the output.",
+    ),
+    NoResults: JsonAnswer(
+        409,
+        "The submission failed, so it has no results: read dataKey=feedback, fix the data, "
+        'and send it again with the same Name and "Overwrite": true.',
+    ),
     InvalidDocument: JsonAnswer(422),
     NotStored: JsonAnswer(503, headers={"Retry-After": str(STORE_RETRY_AFTER)}),
 }

@@ -21,14 +21,15 @@ from landingzone.domain.access import Principal
 from landingzone.domain.models import NewSubmission, Submission, SubmissionStatus
 from landingzone.domain.ports import SubmissionCatalog, SubmissionStore, Tenants
 from landingzone.errors import (
-    InvalidInput,
     NameTaken,
+    NoResults,
     NotFound,
     NotStored,
+    ResultsNotReady,
     StorageFull,
     StorageUnavailable,
+    UnknownResultKind,
     WrongCredentials,
-    WrongState,
 )
 
 DATA_KEYS = ("status", "feedback", "tableofresultids")
@@ -131,17 +132,12 @@ class UploadApiService:
         self.check_key(principal, key)
         kind = data_key.strip().lower()
         if kind not in DATA_KEYS:
-            raise InvalidInput(
-                f"Unknown dataKey '{data_key[:40]}': send one of {', '.join(DATA_KEYS)}."
-            )
+            raise UnknownResultKind(data_key[:40], DATA_KEYS)
         submission = self._find(principal, token)
         if kind == "status":
             return ResultsAnswer(value=submission.status.value)
         if submission.status in (SubmissionStatus.PENDING, SubmissionStatus.PROCESSING):
-            raise WrongState(
-                f"The submission is {submission.status.value}: ask for dataKey=status until it "
-                "is completedsuccessfully or failed, then for the output."
-            )
+            raise ResultsNotReady(submission.status.value)
         if kind == "feedback":
             if submission.feedback_storage_id:
                 return ResultsAnswer(storage_id=submission.feedback_storage_id)
@@ -153,10 +149,7 @@ class UploadApiService:
                 )  # fmt: skip
             return ResultsAnswer(value=[])
         if submission.status is SubmissionStatus.FAILED:
-            raise WrongState(
-                "The submission failed, so it has no results: read dataKey=feedback, fix the "
-                'data, and send it again with the same Name and "Overwrite": true.'
-            )
+            raise NoResults()
         assert submission.results_storage_id is not None
         return ResultsAnswer(storage_id=submission.results_storage_id)
 
