@@ -20,6 +20,7 @@ from landingzone.errors import (
     InsufficientScope,
     InvalidCursor,
     InvalidDocument,
+    InvalidFileName,
     InvalidInput,
     InvalidToken,
     MissingArgument,
@@ -30,7 +31,9 @@ from landingzone.errors import (
     Reason,
     ResultsNotReady,
     ScopeRefused,
+    UnknownDatasetType,
     UnknownResultKind,
+    UnsupportedFileType,
     WrongCredentials,
     WrongState,
 )
@@ -198,6 +201,14 @@ PINNED_JSON_ANSWERS = {
         None,
     ),
     InvalidDocument: (422, "{message}", {}, None),
+    UnknownDatasetType: (422, "Unknown datasetType '{name}': use one of {known}.", {}, None),
+    InvalidFileName: (422, "Invalid file.name {quoted}: it {problem}.", {}, None),
+    UnsupportedFileType: (
+        422,
+        "Unsupported file.type '{file_type}': use one of {supported}.",
+        {},
+        None,
+    ),
     NotStored: (503, "{message}", {"Retry-After": "30"}, None),
 }
 

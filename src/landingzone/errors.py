@@ -143,6 +143,33 @@ class WrongState(DomainError):
     """The request does not fit the current state (results of an unfinished submission)."""
 
 
+class UnknownDatasetType(InvalidDocument):
+    """A file was announced for a dataset type the installation does not have."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"Unknown dataset type '{name}'.")
+        self.name = name
+        self.known = ", ".join(known) or "none yet"
+
+
+class InvalidFileName(InvalidDocument):
+    """A file's name breaks the filename rules; ``problem`` says which."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"Invalid file name {name!r}: it {problem}.")
+        self.quoted = repr(name)
+        self.problem = problem
+
+
+class UnsupportedFileType(InvalidDocument):
+    """A file's declared format is not one validation reads."""
+
+    def __init__(self, file_type: str, supported: tuple[str, ...]) -> None:
+        super().__init__(f"Unsupported file type '{file_type}'.")
+        self.file_type = file_type
+        self.supported = ", ".join(supported)
+
+
 class UnknownResultKind(InvalidInput):
     """GetResults asked for an output a submission does not have; ``kinds`` are the real ones."""
 

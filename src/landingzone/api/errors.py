@@ -32,6 +32,7 @@ from landingzone.errors import (
     InsufficientScope,
     InvalidCursor,
     InvalidDocument,
+    InvalidFileName,
     InvalidInput,
     InvalidToken,
     MissingArgument,
@@ -42,7 +43,9 @@ from landingzone.errors import (
     OAuthError,
     ResultsNotReady,
     ScopeRefused,
+    UnknownDatasetType,
     UnknownResultKind,
+    UnsupportedFileType,
     WrongCredentials,
     WrongState,
 )
@@ -130,6 +133,12 @@ JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
         'and send it again with the same Name and "Overwrite": true.',
     ),
     InvalidDocument: JsonAnswer(422),
+    # The Files API's body fields, in its own names.
+    UnknownDatasetType: JsonAnswer(422, "Unknown datasetType '{name}': use one of {known}."),
+    InvalidFileName: JsonAnswer(422, "Invalid file.name {quoted}: it {problem}."),
+    UnsupportedFileType: JsonAnswer(
+        422, "Unsupported file.type '{file_type}': use one of {supported}."
+    ),
     NotStored: JsonAnswer(503, headers={"Retry-After": str(STORE_RETRY_AFTER)}),
 }
 

@@ -17,7 +17,14 @@ from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
-from landingzone.errors import InvalidCursor, InvalidDocument, InvalidInput, NotFound
+from landingzone.errors import (
+    InvalidCursor,
+    InvalidFileName,
+    InvalidInput,
+    NotFound,
+    UnknownDatasetType,
+    UnsupportedFileType,
+)
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
@@ -74,14 +81,12 @@ class FilesService:
     def create(self, customer_id: int, dataset_type: str, name: str, file_type: str) -> IssuedFile:
         dataset = self._datasets.latest(dataset_type)
         if dataset is None:
-            known = ", ".join(sorted(self._datasets.names())) or "none yet"
-            raise InvalidDocument(f"Unknown datasetType '{dataset_type}': use one of {known}.")
+            raise UnknownDatasetType(dataset_type, sorted(self._datasets.names()))
         problem = filename_problem(name)
         if problem:
-            raise InvalidDocument(f"Invalid file.name {name!r}: it {problem}.")
+            raise InvalidFileName(name, problem)
         if file_type.lower() not in SUPPORTED_FILE_TYPES:
-            supported = ", ".join(SUPPORTED_FILE_TYPES)
-            raise InvalidDocument(f"Unsupported file.type '{file_type}': use one of {supported}.")
+            raise UnsupportedFileType(file_type, SUPPORTED_FILE_TYPES)
         customer = self._tenants.get_customer(customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
