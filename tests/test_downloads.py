@@ -40,7 +40,8 @@ def push(harness: Harness, headers: dict[str, str], name: str, body: bytes, **pa
     assert urls.status_code == 200, urls.text
     put = harness.http.put(urls.json()[name], content=body)
     assert put.status_code == 200, put.text
-    return put.headers["etag"]
+    etag: str = put.headers["etag"]
+    return etag
 
 
 def admin(harness: Harness) -> dict[str, str]:
@@ -285,8 +286,10 @@ def test_ranges(sqlite_harness: Harness) -> None:
     size = len(BODY)
 
     def get(range_header: str, **extra: str) -> httpx.Response:
-        return harness.http.get(content_path("a.csv"), headers={**headers, "Range": range_header,
-                                                                **extra})  # fmt: skip
+        answer: httpx.Response = harness.http.get(
+            content_path("a.csv"), headers={**headers, "Range": range_header, **extra}
+        )
+        return answer
 
     for header, start, end in (
         ("bytes=0-3", 0, 3),

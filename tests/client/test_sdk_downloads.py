@@ -75,7 +75,11 @@ def test_download_to_a_directory_a_path_and_an_older_version(
     with sdk(harness, Routed(harness)) as lz:
         file_id = push_and_file(lz, tmp_path)
         seen: list[tuple[str, int, int]] = []
-        saved = lz.download_object("myAppId", "a.csv", out, progress=lambda *a: seen.append(a))
+
+        def record(name: str, received: int, size: int) -> None:
+            seen.append((name, received, size))
+
+        saved = lz.download_object("myAppId", "a.csv", out, progress=record)
         assert saved == out / "a.csv" and saved.read_bytes() == BODY
         assert seen[-1] == ("a.csv", len(BODY), len(BODY))
         older = lz.download_object("myAppId", "a.csv", out / "old.csv", 1)
