@@ -128,8 +128,9 @@ def explain_object(app_id: str, name: str, version: int | None) -> Explain:
         if isinstance(exc, NotFound) and exc.message.startswith("No file"):
             which = f" version {version}" if version is not None else ""
             return (
-                f"app '{app_id}' has no pushed file {name!r}{which}: check the name "
-                f"(and --version, --type) against GET .../apps/{app_id}/files."
+                f"app '{app_id}' has no pushed file {name!r}{which}: check the name, "
+                f"--version and --type (GET /services/push/v1/customer/apps/{app_id}/files "
+                "lists what was pushed)."
             )
         return None
 
