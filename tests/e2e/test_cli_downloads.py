@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import ServerProcess
-from tests.e2e.test_cli_files import csv_file, run
+from tests.e2e.server import LANDINGZONE, ServerProcess
+from tests.e2e.test_cli_files import csv_file, environment, run
+from tests.e2e.test_s3_server import served, wait_listed
+from tests.s3 import AWS_ENV
+
+__all__ = ["served"]  # the S3 server fixture, used below
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +80,26 @@ def test_files_download_by_id(server: ServerProcess, tmp_path: Path) -> None:
     unknown = run(server, "files", "download", "nope", "-o", str(tmp_path / "x"))
     assert unknown.returncode == 1 and "no file with id 'nope'" in unknown.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_download_from_s3_follows_the_redirect(
+    served: tuple[ServerProcess, str], tmp_path: Path
+) -> None:
+    server, _ = served
+    source = tmp_path / "données.csv"
+    source.write_bytes(b"on s3\n" * 5000)
+    # The uploader needs no S3 credentials: the redirect's URL is signed by the server.
+    env = {k: v for k, v in environment(server).items() if k not in AWS_ENV}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([LANDINGZONE, *args], capture_output=True, text=True, env=env,
+                              timeout=120)  # fmt: skip
+
+    assert cli("push", "--app", "myAppId", str(source)).returncode == 0
+    wait_listed(server, 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    got = cli("download", "--app", "myAppId", "données.csv", "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.strip() == str(out / "données.csv")
+    assert (out / "données.csv").read_bytes() == source.read_bytes()
