@@ -97,3 +97,24 @@ def test_an_unreachable_s3_store_is_storage_unavailable(s3: S3Server) -> None:
         store.ping()
     with pytest.raises(StorageUnavailable):
         store.put(io.BytesIO(b"x"))
+
+
+def test_open_range_reads_exactly_the_range(store: ObjectStore) -> None:
+    body = os.urandom(3 * 1024 * 1024 + 5)
+    sid = store.put(io.BytesIO(body))
+    for start, length in (
+        (0, len(body)),
+        (3, 10),
+        (len(body) - 1, 1),
+        (1024 * 1024 - 2, 5),
+        (7, 0),
+    ):
+        with store.open_range(sid, start, length) as source:
+            assert source.read() == body[start : start + length], (start, length)
+            assert source.read() == b""
+    with pytest.raises(FileNotFoundError):
+        store.open_range(MISSING, 0, 1)
+    with pytest.raises(FileNotFoundError):
+        store.open_range(MISSING, 0, 0)
+    with pytest.raises(ValueError, match="storage id"):
+        store.open_range("../x", 0, 1)

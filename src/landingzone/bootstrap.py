@@ -20,6 +20,7 @@ from landingzone.auth.keys import SECRET_KEY_FILE, Keys, load_master_key
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
 from landingzone.db import migrate
+from landingzone.db.audit import AuditRepository
 from landingzone.db.datasets import DatasetRepository
 from landingzone.db.engine import make_engine
 from landingzone.db.facts import FactRepository
@@ -31,6 +32,7 @@ from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.datasets import DatasetService
+from landingzone.domain.downloads import DownloadService
 from landingzone.domain.files import FilesService
 from landingzone.domain.housekeeping import Housekeeping
 from landingzone.domain.installation import SecretKeyCheck
@@ -172,6 +174,14 @@ class Services:
             ),
             summary=SummaryService(tenants, self.dataset_repo, self.files, self.backend.analytics),
             upload_api=UploadApiService(tenants, self.submissions, self.store, keys.pepper),
+            downloads=DownloadService(
+                tenants,
+                self.objects,
+                self.files,
+                self.store,
+                self.backend.download_links,
+                AuditRepository(self.engine),
+            ),
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,

@@ -226,6 +226,16 @@ class Unprocessable(ApiError):
     status = 422
 
 
+class RangeNotSatisfiable(ApiError):
+    """416: a download's Range lies outside the body (RFC 9110 §15.5.17)."""
+
+    status = 416
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message, headers={"Content-Range": f"bytes */{size}"})
+        self.size = size
+
+
 class TooManyRequests(ApiError):
     status = 429
 

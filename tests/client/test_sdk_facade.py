@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from landingzone.client import Client
+from landingzone.client.downloads import Downloads
 from landingzone.client.push import Pusher
 from landingzone.client.uploadapi import UploadApi
 
@@ -31,6 +32,8 @@ def parameters(method: Callable[..., Any], leave_out: tuple[str, ...] = ()) -> l
         (Client.upload_data, UploadApi.upload_data, ()),
         (Client.results, UploadApi.results, ()),
         (Client.push, Pusher.push, PUSHER_SETTINGS),
+        (Client.download_file, Downloads.file, ()),
+        (Client.download_object, Downloads.object, ()),
     ],
 )
 def test_the_facade_forwards_the_same_parameters(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from landingzone import __version__
-from landingzone.api import analytics, files, health, oauth, push, uploadapi
+from landingzone.api import (
+    admin_objects,
+    analytics,
+    downloads,
+    files,
+    health,
+    oauth,
+    push,
+    uploadapi,
+)
 from landingzone.api.asgi import LandingzoneApp, bearer_checker
 from landingzone.api.context import ApiContext
 from landingzone.api.edges import BodyLimits
@@ -32,6 +41,8 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(files.router)
     api.include_router(analytics.router)
     api.include_router(uploadapi.router)
+    api.include_router(downloads.router)
+    api.include_router(admin_objects.router)
     api.include_router(health.router)
     describe_api(api)  # /openapi.json, /docs, /redoc
     return api

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.downloads import DownloadService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
@@ -26,6 +27,8 @@ class ApiContext:
     upload_api: UploadApiService
     upload_api_max_body: int
     limiter: RateLimiter
+    # Stored bytes read back by their owners and by operators.
+    downloads: DownloadService
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]
     # Seconds a request body may stall between chunks before it is answered and closed.

@@ -14,7 +14,7 @@ from landingzone.api.openapi_schemas import (
     Json,
     ref,
 )
-from landingzone.auth.scopes import CONNECTOR_WRITE, FILES_READ, FILES_WRITE
+from landingzone.auth.scopes import ADMIN, CONNECTOR_WRITE, FILES_READ, FILES_WRITE
 from landingzone.auth.scopes import UPLOAD_API as UPLOAD_API_SCOPE
 from landingzone.auth.signing import (
     EXPIRES_PARAM,
@@ -381,3 +381,108 @@ LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, Json]]] = {
         "GetResults": ("get", "/GetResults", {"token": "$response.body"}),
     },
 }
+
+
+# Downloads (api/downloads.py, api/admin_objects.py): the stored bytes, streamed or redirected.
+DOWNLOAD_HEADERS: Json = {
+    "ETag": {"description": "The quoted MD5 hex, as the upload's PUT answered.", "schema": STRING},
+    "Content-Disposition": {
+        "description": "attachment; filename=... (RFC 6266; filename* for non-ASCII names).",
+        "schema": STRING,
+    },
+    "X-Lz-Sha256": {"description": "The SHA-256 hex of the whole stored file.", "schema": STRING},
+    "Accept-Ranges": {"description": "bytes", "schema": STRING},
+}
+BYTES: Json = {"type": "string", "format": "binary"}
+DOWNLOAD_ANSWERS: Json = {
+    "200": {
+        "description": (
+            "The whole file, streamed; Content-Type as the name's extension says "
+            "(application/octet-stream when it says nothing)."
+        ),
+        "headers": DOWNLOAD_HEADERS,
+        "content": {"*/*": {"schema": BYTES}},
+    },
+    "206": {
+        "description": "The one byte range the Range header asked for.",
+        "headers": {
+            **DOWNLOAD_HEADERS,
+            "Content-Range": {"description": "bytes FIRST-LAST/SIZE", "schema": STRING},
+        },
+        "content": {"*/*": {"schema": BYTES}},
+    },
+    "304": {"description": "If-None-Match named this version's ETag: nothing sent."},
+    "307": {
+        "description": (
+            "S3 storage: Location is a pre-signed GET of the object, valid 5 minutes, that "
+            "answers with the same Content-Type and Content-Disposition. Follow it without "
+            "the Authorization header."
+        ),
+        "headers": {"Location": {"description": "The pre-signed GET.", "schema": STRING}},
+    },
+    "409": error_response("409", "The file has no stored bytes; the message says why."),
+    "416": error_response(
+        "416", "The Range starts past the end of the file; Content-Range: bytes */SIZE."
+    ),
+}
+RANGE_HEADERS = [
+    {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": STRING,
+    }
+    for name, description in (
+        ("Range", "One range: bytes=FIRST-LAST, bytes=FIRST- or bytes=-SUFFIX."),
+        ("If-None-Match", "An ETag this reader has: 304 when it is still this version's."),
+        ("If-Range", "The ETag the Range was computed on: the whole file if it changed."),
+    )
+]
+OPERATIONS.update(
+    {
+        ("get", "/services/push/v1/customer/apps/{appId}/files/{fileName}/content"): {
+            "scopes": (CONNECTOR_WRITE, FILES_READ),
+            "parameters": [
+                query(
+                    "version",
+                    {"type": "integer", "minimum": 1, "maximum": 999_999_999},
+                    "A version the listing shows; absent: the newest upload of the name.",
+                ),
+                query("type", STRING, "Only uploads pushed with this type."),
+                *RANGE_HEADERS,
+            ],
+            "responses": DOWNLOAD_ANSWERS,
+            "errors": ["400", "404"],
+        },
+        ("get", "/analytics/files/{id}/content"): {
+            "scopes": READERS,
+            "parameters": RANGE_HEADERS,
+            "responses": DOWNLOAD_ANSWERS,
+            "errors": ["404"],
+        },
+        ("get", "/admin/v1/objects"): {
+            "scopes": (ADMIN,),
+            "parameters": [
+                query("customer", STRING, "Only this customer's objects."),
+                query("app", STRING, "Only objects pushed to apps with this id."),
+                LIMIT,
+                CURSOR,
+            ],
+            "responses": {"200": ok(ref("StoredObjects"), "One page of objects, newest first.")},
+            "errors": ["400", "404"],
+        },
+        ("get", "/admin/v1/objects/{id}/content"): {
+            "scopes": (ADMIN,),
+            "parameters": RANGE_HEADERS,
+            "responses": DOWNLOAD_ANSWERS,
+            "errors": ["404"],
+        },
+        ("get", "/admin/v1/files/{id}/content"): {
+            "scopes": (ADMIN,),
+            "parameters": RANGE_HEADERS,
+            "responses": DOWNLOAD_ANSWERS,
+            "errors": ["404"],
+        },
+    }
+)

@@ -398,3 +398,39 @@ SCHEMAS["FileUploadRequest"] = {
         },
     },
 }
+
+# Downloads (api/downloads.py, api/admin_objects.py): the operators' object listing.
+SCHEMAS["StoredObject"] = {
+    "type": "object",
+    "description": "One stored version of a file, as GET /admin/v1/objects lists it (SPEC §9).",
+    "required": [
+        "id",
+        "customer",
+        "app",
+        "name",
+        "type",
+        "version",
+        "size",
+        "sha256",
+        "uploadedAt",
+    ],
+    "properties": {
+        "id": {"type": "integer", "description": "GET /admin/v1/objects/{id}/content reads it."},
+        "customer": STRING,
+        "app": {**nullable(STRING), "description": "null for a Files API upload."},
+        "name": STRING,
+        "type": nullable(STRING),
+        "version": {"type": "integer", "minimum": 1},
+        "size": {"type": "integer", "minimum": 0},
+        "sha256": STRING,
+        "uploadedAt": TIMESTAMP,
+    },
+}
+SCHEMAS["StoredObjects"] = {
+    "type": "object",
+    "required": ["items", "nextCursor"],
+    "properties": {
+        "items": {"type": "array", "items": ref("StoredObject")},
+        "nextCursor": nullable(STRING),
+    },
+}

@@ -7,6 +7,7 @@ import typer
 
 from landingzone.cli.server import commands
 from landingzone.cli.server.admin import admin_app
+from landingzone.cli.uploader.downloads import download_command, download_file_command
 from landingzone.cli.uploader.files import files_app
 from landingzone.cli.uploader.push import push
 from landingzone.cli.uploader.uploadapi import results, uploaddata
@@ -18,7 +19,9 @@ app = typer.Typer(
 )
 app.add_typer(admin_app, name="admin")
 app.command(name="push")(push)
+files_app.command("download")(download_file_command)
 app.add_typer(files_app, name="files")
+app.command(name="download")(download_command)
 app.command(name="uploaddata")(uploaddata)
 app.command(name="results")(results)
 app.command(name="serve")(commands.serve)

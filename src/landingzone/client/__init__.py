@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from landingzone.client.downloads import Downloads, IntegrityError
 from landingzone.client.errors import (
     AuthenticationError,
     LandingzoneClientError,
@@ -32,9 +33,11 @@ from landingzone.client.uploadapi import Submission, UploadApi
 __all__ = [
     "AuthenticationError",
     "Client",
+    "Downloads",
     "FileStatus",
     "FilesApi",
     "FilesPage",
+    "IntegrityError",
     "LandingzoneClientError",
     "NotFound",
     "PermissionDenied",
@@ -72,6 +75,7 @@ class Client:
         )  # fmt: skip
         self.files = FilesApi(self.session)
         self.upload_api = UploadApi(self.session, client_id, api_key)
+        self.downloads = Downloads(self.session)
 
     def __enter__(self) -> Client:
         return self
@@ -131,3 +135,40 @@ class Client:
         return Pusher(self.session, concurrency, cancel).push(
             app_id, paths, type, progress=progress
         )
+
+    def download_file(
+        self,
+        file_id: str,
+        destination: Path | str,
+        *,
+        overwrite: bool = True,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Save a Files API file's uploaded bytes; returns the path written.
+
+        ``destination`` is a file path, or a directory to save into under the file's
+        name. The bytes are streamed to a temporary file, checked against the stored
+        SHA-256 and renamed into place at the end; on S3 storage the server's redirect
+        to a pre-signed URL is followed. ``overwrite=False`` refuses to replace an
+        existing file (FileExistsError).
+        """
+        return self.downloads.file(file_id, destination, overwrite=overwrite, progress=progress)
+
+    def download_object(
+        self,
+        app_id: str,
+        name: str,
+        destination: Path | str,
+        version: int | None = None,
+        *,
+        type: str | None = None,
+        overwrite: bool = True,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Save a pushed file's stored bytes (the newest upload of ``name``, or its
+        ``version``; ``type`` narrows to uploads pushed with that type), as
+        ``download_file`` does; returns the path written."""
+        return self.downloads.object(
+            app_id, name, destination, version,
+            type=type, overwrite=overwrite, progress=progress,
+        )  # fmt: skip

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -230,3 +231,29 @@ class Session:
             return response
 
         return self.retrying(attempt)
+
+    @contextmanager
+    def streaming(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """An authenticated call whose answer's body is read as a stream (a download).
+
+        The token is renewed once if the server refuses it, as in ``request``; an
+        error answer is raised as ``request`` raises it (Retryable for 429/5xx: run
+        this inside ``retrying``). Redirects are not followed: the caller decides,
+        since a redirect to an object store must not carry the bearer token.
+        """
+        url = f"{self.base_url}{path}"
+        for renew in (False, True):
+            headers = {"Authorization": f"Bearer {self.token(renew=renew)}"}
+            request = self.http.build_request(method, url, headers=headers, **kwargs)
+            response = self.http.send(request, stream=True)
+            challenge = response.headers.get("www-authenticate", "")
+            if response.status_code != 401 or renew or "invalid_token" not in challenge:
+                break
+            response.close()
+        try:
+            if not (response.is_success or response.is_redirect):
+                response.read()
+                raise_for_answer(response)
+            yield response
+        finally:
+            response.close()

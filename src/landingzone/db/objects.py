@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from landingzone.db.tables import objects
+from landingzone.db.tables import apps, customers, objects
+from landingzone.domain.downloads import ListedObject, ObjectFilter
 from landingzone.domain.models import NewObject, StoredObject
 from landingzone.domain.ports import UploadAlreadyUsed
 from landingzone.timeutil import as_utc, utcnow
@@ -136,3 +137,46 @@ class ObjectRepository:
         with self._engine.connect() as conn:
             row = conn.execute(select(objects).where(objects.c.id == object_pk)).first()
         return _stored(row) if row else None
+
+    # Downloads (domain/downloads.py)
+
+    def find_version(
+        self, app_pk: int, filename: str, version: int | None, type: str | None
+    ) -> StoredObject | None:
+        """The newest upload of ``filename`` to the app (of ``type``; its ``version``)."""
+        query = select(objects).where(objects.c.app_pk == app_pk, objects.c.filename == filename)
+        if version is not None:
+            query = query.where(objects.c.version == version)
+        if type is not None:
+            query = query.where(objects.c.type == type)
+        query = query.order_by(objects.c.id.desc()).limit(1)
+        with self._engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _stored(row) if row else None
+
+    def listing(self, where: ObjectFilter, limit: int, before_id: int | None) -> list[ListedObject]:
+        """Every customer's stored versions matching ``where``, newest first, with the
+        names of their customer and app; ``before_id`` is the previous page's cursor."""
+        query = (
+            select(
+                objects, customers.c.name.label("customer_name"), apps.c.app_id.label("app_name")
+            )
+            .select_from(
+                objects.join(customers, objects.c.customer_id == customers.c.id).outerjoin(
+                    apps, objects.c.app_pk == apps.c.id
+                )
+            )
+            .order_by(objects.c.id.desc())
+            .limit(limit)
+        )
+        if where.customer_id is not None:
+            query = query.where(objects.c.customer_id == where.customer_id)
+        if where.app_id is not None:
+            query = query.where(apps.c.app_id == where.app_id)
+        if before_id is not None:
+            query = query.where(objects.c.id < before_id)
+        with self._engine.connect() as conn:
+            return [
+                ListedObject(_stored(row), row.customer_name, row.app_name)
+                for row in conn.execute(query)
+            ]

@@ -17,6 +17,7 @@ from landingzone.storage.local import LocalObjectStore
 from landingzone.storage.local_analytics import LocalAnalyticsStore
 from landingzone.storage.s3 import S3Location, S3ObjectStore, make_client, resolve_region
 from landingzone.storage.s3_analytics import AnalyticsBucket, S3AnalyticsStore
+from landingzone.storage.s3_downloads import S3DownloadLinks
 from landingzone.storage.s3_signing import S3UrlSigner
 
 
@@ -37,6 +38,9 @@ class Backend:
     # Seconds past its URL's expiry before an unused upload is failed: on S3 an upload
     # that started in time lands only when the lander sees it.
     landing_grace: float
+    # Short-lived pre-signed GETs that downloads redirect to; None: landingzone streams
+    # the bytes itself (local disk).
+    download_links: S3DownloadLinks | None = None
 
 
 def open_backend(settings: Settings) -> Backend:
@@ -68,6 +72,7 @@ def open_backend(settings: Settings) -> Backend:
                 resolve_region(settings.s3_region),
             ),
             landing_grace=settings.s3_landing_grace,
+            download_links=S3DownloadLinks(s3, public, settings.s3_region),
         )
     raise ConfigurationError(
         f"LZ_STORAGE_URL '{settings.effective_storage_url}': use file:///absolute/path "

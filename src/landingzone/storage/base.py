@@ -1,9 +1,10 @@
 """The object store port.
 
 ``ObjectStore`` is what every backend offers (put/open/stat/delete by a
-server-generated storage id). Receiving a PUT body is a separate capability,
-``StagingStore``: only a store whose bytes pass through landingzone (local disk)
-has it; an S3 backend hands out the store's own pre-signed URLs instead.
+server-generated storage id, and a ranged read for downloads). Receiving a PUT
+body is a separate capability, ``StagingStore``: only a store whose bytes pass
+through landingzone (local disk) has it; an S3 backend hands out the store's own
+pre-signed URLs instead.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class ObjectStore(Protocol):
     def put(self, source: BinaryIO) -> str: ...
 
     def open(self, storage_id: str) -> BinaryIO: ...
+
+    def open_range(self, storage_id: str, start: int, length: int) -> BinaryIO:
+        """``length`` bytes of the object from offset ``start`` (a download's Range),
+        streamed: reading it returns those bytes and then nothing."""
+        ...
 
     def local_path(self, storage_id: str) -> Path | None:
         """The object as a local file, when the backend keeps it on this machine."""

@@ -27,6 +27,7 @@ from landingzone.errors import StorageFull
 from landingzone.storage.base import UploadInFlight
 from landingzone.storage.durable import fsync_dir, make_dirs_durable
 from landingzone.storage.ids import checked_upload_id, is_storage_id, new_storage_id, shard_path
+from landingzone.storage.ranged import sliced
 
 COPY_BLOCK = 1024 * 1024
 # Start writeback of what has been written every this many bytes, so the final
@@ -147,6 +148,9 @@ class LocalObjectStore:
 
     def open(self, storage_id: str) -> BinaryIO:
         return self.path_for(storage_id).open("rb")
+
+    def open_range(self, storage_id: str, start: int, length: int) -> BinaryIO:
+        return sliced(self.open(storage_id), start, length)
 
     def local_path(self, storage_id: str) -> Path | None:
         return self.path_for(storage_id)
