@@ -13,6 +13,7 @@ from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
+from landingzone.domain.users import UserService
 from landingzone.ratelimit import RateLimiter
 
 
@@ -24,6 +25,7 @@ class ApiContext:
     files: FilesService
     summary: SummaryService
     upload_api: UploadApiService
+    users: UserService
     upload_api_max_body: int
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).
