@@ -10,7 +10,7 @@ import pytest
 from argon2 import Parameters, PasswordHasher, Type
 from sqlalchemy import select
 
-from landingzone.auth.passwords import PasswordHashing
+from landingzone.auth.passwords import PasswordHashing, new_one_time_password, password_problem
 from landingzone.db.audit import AuditRepository
 from landingzone.db.tables import audit_log, users
 from landingzone.db.users import UserRepository
@@ -337,3 +337,11 @@ def test_no_password_reaches_a_log(service: UserService, caplog: pytest.LogCaptu
     text = caplog.text
     for secret in (one_time, GOOD, OTHER, "$argon2"):
         assert secret not in text
+
+
+def test_one_time_passwords_are_long_random_and_easy_to_type() -> None:
+    made = {new_one_time_password() for _ in range(200)}
+    assert len(made) == 200
+    for password in made:
+        assert len(password) == 20 and password_problem(password) is None
+        assert not set(password) & set("0Oo1lI-_")

@@ -20,9 +20,15 @@ MAX_LENGTH = 1024
 RULE = f"use {MIN_LENGTH} to {MAX_LENGTH} characters"
 
 
+# Letters and digits that cannot be misread for one another (no 0/O/o, 1/l/I) or
+# split a double-click selection (no - or _): a one-time password is typed by hand.
+ONE_TIME_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+ONE_TIME_LENGTH = 20  # 20 of 56 symbols: over 116 random bits
+
+
 def new_one_time_password() -> str:
-    """20 URL-safe characters (120 random bits): typed once, then changed."""
-    return secrets.token_urlsafe(15)
+    """A random password to type once, at the first sign-in, and then change."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(ONE_TIME_LENGTH))
 
 
 def password_problem(password: str) -> str | None:
