@@ -206,3 +206,20 @@ def test_only_admin_tokens_are_served(harness: Harness, admin: dict[str, str]) -
         assert "'admin' scope" in error(refused, 403), path
     assert harness.services.users.get("ann@example.com").enabled
     assert [u.email for u in harness.services.users.list_all()] == ["ann@example.com"]
+
+
+def test_a_wrong_method_names_every_method_of_the_path(
+    harness: Harness, admin: dict[str, str]
+) -> None:
+    # Two routes share /admin/v1/users; Starlette alone would name only the first one's.
+    refused = harness.http.request("DELETE", USERS, headers=admin)
+    assert refused.headers["allow"] == "GET, POST"
+    assert error(refused, 405).endswith("Use GET, POST.")
+    one = harness.http.get(f"{USERS}/ann@example.com/disable", headers=admin)
+    assert one.headers["allow"] == "POST"
+
+
+def test_a_literal_path_is_not_confused_with_a_template(sqlite_harness: Harness) -> None:
+    # GET /analytics/files/{id} also matches the path, but the path is the upload route's.
+    refused = sqlite_harness.http.request("OPTIONS", "/analytics/files/upload")
+    assert refused.status_code == 405 and refused.headers["allow"] == "POST"
