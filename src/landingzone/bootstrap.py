@@ -17,6 +17,7 @@ from landingzone.api.app import create_asgi_app
 from landingzone.api.asgi import LandingzoneApp
 from landingzone.api.context import ApiContext
 from landingzone.auth.keys import SECRET_KEY_FILE, Keys, load_master_key
+from landingzone.auth.passwords import PasswordHashing
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
 from landingzone.db import migrate
@@ -28,6 +29,7 @@ from landingzone.db.files import FileRepository
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.submissions import SubmissionRepository
 from landingzone.db.tenants import TenantRepository
+from landingzone.db.users import UserRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
@@ -43,6 +45,7 @@ from landingzone.domain.push import PushService
 from landingzone.domain.targets import UploadTargets
 from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
+from landingzone.domain.users import UserService
 from landingzone.errors import ConfigurationError
 from landingzone.pipeline.job import ValidationJob
 from landingzone.pipeline.runner import PipelineRunner, RunnerSettings
@@ -69,6 +72,7 @@ class Services:
     dataset_repo: DatasetRepository
     admin: AdminService
     datasets: DatasetService
+    users: UserService
     targets: UploadTargets
     lander: Lander | None  # lands pre-signed S3 uploads; the local store sees every PUT
     housekeeping: Housekeeping
@@ -100,6 +104,9 @@ class Services:
             dataset_repo=dataset_repo,
             admin=AdminService(tenants, keys.pepper),
             datasets=DatasetService(dataset_repo),
+            users=UserService(
+                UserRepository(engine), tenants, AuditRepository(engine), PasswordHashing()
+            ),
             targets=targets,
             lander=None
             if incoming is None
@@ -182,6 +189,7 @@ class Services:
                 self.backend.download_links,
                 AuditRepository(self.engine),
             ),
+            users=self.users,
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
@@ -199,6 +207,7 @@ class Services:
             tenants=self.tenants,
             admin=self.admin,
             datasets=self.datasets,
+            users=self.users,
             integrity=IntegrityService(self.tenants, self.objects, self.store),
             housekeeping=self.housekeeping,
             ping_store=self.store.ping,

@@ -100,6 +100,11 @@ class WrongCredentials(DomainError):
     """A credential sent alongside the token (the Upload API's key) is not the caller's."""
 
 
+class SignInRefused(WrongCredentials):
+    """A portal user's email and password do not match an enabled user (or the current
+    password given to change it is wrong); the message never says which emails exist."""
+
+
 class ClientRejected(DomainError):
     """Client authentication failed: unknown client, wrong secret, or a disabled client."""
 

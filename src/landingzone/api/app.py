@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from landingzone import __version__
 from landingzone.api import (
     admin_objects,
+    admin_users,
     analytics,
     downloads,
     files,
@@ -44,6 +45,7 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(downloads.router)
     api.include_router(admin_objects.router)
     api.include_router(health.router)
+    api.include_router(admin_users.router)
     describe_api(api)  # /openapi.json, /docs, /redoc
     return api
 

@@ -14,6 +14,7 @@ from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
+from landingzone.domain.users import UserService
 from landingzone.ratelimit import RateLimiter
 
 
@@ -25,6 +26,7 @@ class ApiContext:
     files: FilesService
     summary: SummaryService
     upload_api: UploadApiService
+    users: UserService
     upload_api_max_body: int
     limiter: RateLimiter
     # Stored bytes read back by their owners and by operators.

@@ -10,7 +10,7 @@ the HTTP faces' own ``ApiError`` carries its status. FastAPI's own validation,
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
 
 from landingzone.db.engine import database_unavailable
 from landingzone.errors import (
@@ -232,10 +233,12 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
     if status == 405:
         message = f"Method {request.method} is not allowed on {request.url.path}."
-        allow = (exc.headers or {}).get("Allow")
+        allow = allowed_methods(request) or headers.get("Allow")
         if allow:
+            headers["Allow"] = allow
             message += f" Use {allow}."
     elif status == 400 and exc.__cause__ is not None and exc.detail == FASTAPI_PARSE_ERROR:
         # FastAPI's answer to a JSON body that json.loads could not even decode (not
@@ -249,7 +252,42 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         log.info("%s %s: %s", request.method, request.url.path, message)
     else:
         message = STATUS_MESSAGES.get(status) or str(exc.detail)
-    return answer(request, status, message, dict(exc.headers or {}))
+    return answer(request, status, message, headers)
+
+
+def route_templates(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """(path template, methods) of every route, also inside the included routers that
+    newer FastAPI keeps wrapped."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            context = getattr(route, "include_context", None)
+            yield from route_templates(
+                original.routes, prefix + (getattr(context, "prefix", "") or "")
+            )
+        elif isinstance(getattr(route, "path", None), str) and getattr(route, "methods", None):
+            yield prefix + route.path, set(route.methods)
+
+
+def allowed_methods(request: Request) -> str | None:
+    """The methods of the path the request names, for a 405's ``Allow``.
+
+    Starlette names only the first matching route's, so a path with a GET and a POST
+    route would say GET alone. A literal path wins over a template that also matches
+    it (``/analytics/files/upload`` is not ``/analytics/files/{id}``), as in the
+    OpenAPI document.
+    """
+    path = request.scope.get("path", "")
+    matching: list[tuple[int, set[str]]] = []
+    for template, methods in route_templates(request.app.routes):
+        regex, _, convertors = compile_path(template)
+        if regex.match(path):
+            matching.append((len(convertors), methods))
+    if not matching:
+        return None
+    fewest = min(parameters for parameters, _ in matching)
+    allowed = set().union(*(methods for parameters, methods in matching if parameters == fewest))
+    return ", ".join(sorted(allowed))
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:

@@ -486,3 +486,54 @@ OPERATIONS.update(
         },
     }
 )
+
+# The admin API's portal users (api/admin_users.py).
+ADMIN_USERS = "/admin/v1/users"
+OPERATIONS.update(
+    {
+        ("get", ADMIN_USERS): {
+            "scopes": (ADMIN,),
+            "parameters": [
+                query("customer", STRING, "Only the members of this customer."),
+                LIMIT,
+                CURSOR,
+            ],
+            "responses": {"200": ok(ref("Users"), "One page of users, oldest first.")},
+            "errors": ["400", "404"],
+        },
+        ("post", ADMIN_USERS): {
+            "scopes": (ADMIN,),
+            "description": "The answer carries Cache-Control: no-store.",
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("NewUser")}},
+            },
+            "responses": {
+                "201": ok(ref("IssuedUser"), "The user, and its one-time password if any.")
+            },
+            "errors": ["409", "413", "422"],
+        },
+        ("post", f"{ADMIN_USERS}/{{email}}/disable"): {
+            "scopes": (ADMIN,),
+            "responses": {"200": ok(ref("User"), "The user, disabled.")},
+            "errors": ["404"],
+        },
+        ("post", f"{ADMIN_USERS}/{{email}}/enable"): {
+            "scopes": (ADMIN,),
+            "responses": {"200": ok(ref("User"), "The user, enabled.")},
+            "errors": ["404"],
+        },
+        ("post", f"{ADMIN_USERS}/{{email}}/reset-password"): {
+            "scopes": (ADMIN,),
+            "description": "The answer carries Cache-Control: no-store.",
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": ref("PasswordReset")}},
+            },
+            "responses": {
+                "200": ok(ref("IssuedUser"), "The user, and its one-time password if any.")
+            },
+            "errors": ["404", "413", "422"],
+        },
+    }
+)

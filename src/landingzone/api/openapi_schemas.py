@@ -10,9 +10,11 @@ from functools import cache
 from typing import Any
 
 from landingzone.api.uploadapi_body import NAME_LIMIT
+from landingzone.auth.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from landingzone.auth.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from landingzone.auth.scopes import ALL_SCOPES
 from landingzone.domain.files import SUPPORTED_FILE_TYPES
-from landingzone.domain.models import FileStatus
+from landingzone.domain.models import FileStatus, UserRole
 from landingzone.domain.names import MAX_FILENAME_BYTES
 
 Json = dict[str, Any]
@@ -433,4 +435,88 @@ SCHEMAS["StoredObjects"] = {
         "items": {"type": "array", "items": ref("StoredObject")},
         "nextCursor": nullable(STRING),
     },
+}
+
+# The admin API's portal users (api/admin_users.py).
+PASSWORD: Json = {
+    "type": "string",
+    "minLength": MIN_PASSWORD_LENGTH,
+    "maxLength": MAX_PASSWORD_LENGTH,
+    "description": (
+        f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters. Leave it out for a "
+        "one-time password, answered once, that the user must change at the first sign-in."
+    ),
+}
+SCHEMAS["User"] = {
+    "type": "object",
+    "description": "A portal user: never a password or its hash.",
+    "required": [
+        "email",
+        "role",
+        "customer",
+        "enabled",
+        "mustChangePassword",
+        "createdAt",
+        "passwordChangedAt",
+        "disabledAt",
+        "lastSignInAt",
+    ],
+    "properties": {
+        "email": {"type": "string", "description": "Trimmed and lower-case."},
+        "role": {"type": "string", "enum": [r.value for r in UserRole]},
+        "customer": {**nullable(STRING), "description": "A member's customer; null: operator."},
+        "enabled": {"type": "boolean"},
+        "mustChangePassword": {
+            "type": "boolean",
+            "description": "The password is one-time: it must be changed at the next sign-in.",
+        },
+        "createdAt": TIMESTAMP,
+        "passwordChangedAt": TIMESTAMP,
+        "disabledAt": nullable(TIMESTAMP),
+        "lastSignInAt": nullable(TIMESTAMP),
+    },
+}
+SCHEMAS["Users"] = {
+    "type": "object",
+    "required": ["items", "nextCursor"],
+    "properties": {
+        "items": {"type": "array", "items": ref("User")},
+        "nextCursor": {
+            **nullable(STRING),
+            "description": "Pass as ?cursor= for the next page; null on the last page.",
+        },
+    },
+}
+SCHEMAS["IssuedUser"] = {
+    "description": "The user, and the one-time password when the system chose one (shown once).",
+    "allOf": [
+        ref("User"),
+        {
+            "type": "object",
+            "required": ["oneTimePassword"],
+            "properties": {"oneTimePassword": nullable(STRING)},
+        },
+    ],
+}
+SCHEMAS["NewUser"] = {
+    "type": "object",
+    "description": "POST /admin/v1/users: an operator, or a member of one customer.",
+    "required": ["email", "role"],
+    "additionalProperties": False,
+    "properties": {
+        "email": {"type": "string", "description": "Unique in any case, e.g. ann@example.com."},
+        "role": {
+            "type": "string",
+            "enum": [r.value for r in UserRole],
+            "description": "operator: every customer, no customer given; member: one customer.",
+        },
+        "customer": {**nullable(STRING), "description": "A member's customer (required then)."},
+        "password": nullable(PASSWORD),
+    },
+}
+SCHEMAS["PasswordReset"] = {
+    "type": "object",
+    "description": "The new password; no body or no password: a one-time password.",
+    "additionalProperties": False,
+    "properties": {"password": nullable(PASSWORD)},
 }

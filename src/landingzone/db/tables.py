@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -226,4 +227,30 @@ audit_log = Table(
     Index("ix_audit_log_actor", "actor", "id"),
     Index("ix_audit_log_action", "action", "id"),
     Index("ix_audit_log_at", "at"),
+)
+
+# Portal users (SPEC §10): people, apart from OAuth clients. ``email`` is stored
+# normalised (trimmed, lower-case), so the unique constraint is case-insensitive.
+# Only the Argon2id hash of a password is kept; ``must_change_password`` marks a
+# one-time password, and ``password_changed_at`` lets sessions issued before a
+# change or reset be refused.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    # The member's customer; None for an operator (every customer).
+    Column("customer_id", ForeignKey("customers.id"), nullable=True, index=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_sign_in_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint(
+        "(role = 'operator' AND customer_id IS NULL)"
+        " OR (role = 'member' AND customer_id IS NOT NULL)",
+        name="ck_users_role_customer",
+    ),
 )

@@ -1,4 +1,5 @@
-"""One installation's set-up checks and first-run content: its secret key and the demo tenant."""
+"""One installation's set-up checks and first-run content: its secret key, the demo tenant
+and the demo operator's portal sign-in."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.models import UserRole
 from landingzone.domain.ports import Tenants
+from landingzone.domain.users import IssuedUser, UserService
 from landingzone.errors import ConfigurationError
 
 KEY_FINGERPRINT = "secret_key_fingerprint"
+DEMO_OPERATOR = "operator@example.com"
 
 
 class Facts(Protocol):
@@ -39,10 +43,30 @@ class SecretKeyCheck:
         )
 
 
-def seed_demo(tenants: Tenants, admin: AdminService) -> IssuedClient | None:
-    """On an empty database: customer demo, app myAppId, a client with the default scopes."""
+@dataclass(frozen=True)
+class DemoTenant(IssuedClient):
+    """The demo client's credentials, and the demo operator's portal sign-in (a one-time
+    password); ``operator`` is None when a user already has the demo operator's email."""
+
+    operator: IssuedUser | None
+
+
+def seed_demo(tenants: Tenants, admin: AdminService, users: UserService) -> DemoTenant | None:
+    """On an empty database: customer demo, app myAppId, a client with the default scopes,
+    and an operator who signs in to the portal with a one-time password."""
     if tenants.count_customers() > 0:
         return None
     admin.create_customer("demo")
     admin.create_app("demo", "myAppId")
-    return admin.create_client("demo")
+    issued = admin.create_client("demo")
+    # Operators may have been created before the first customer: never a second one.
+    operator = None
+    if users.find(DEMO_OPERATOR) is None:
+        operator = users.create(DEMO_OPERATOR, UserRole.OPERATOR)
+    return DemoTenant(
+        client=issued.client,
+        customer=issued.customer,
+        client_secret=issued.client_secret,
+        api_key=issued.api_key,
+        operator=operator,
+    )

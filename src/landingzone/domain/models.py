@@ -226,3 +226,42 @@ class SubmissionOutcome:
     data_rows: int
     event_rows: int
     error_count: int
+
+
+class UserRole(StrEnum):
+    """A portal user's role (SPEC §10): operators see every customer, members one."""
+
+    OPERATOR = "operator"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """What creating a portal user asks the directory to store (the hash, never a password)."""
+
+    email: str
+    role: UserRole
+    customer_id: int | None
+    password_hash: str
+    must_change_password: bool
+
+
+@dataclass(frozen=True)
+class User:
+    """A portal user (a person, not an OAuth client). Carries no password hash, so that
+    no listing, answer or log line built from it can leak one."""
+
+    id: int
+    email: str  # normalised: trimmed and lower-case
+    role: UserRole
+    customer_id: int | None  # None for an operator
+    customer: str | None  # the member's customer's name
+    must_change_password: bool  # a one-time password: change it at the next sign-in
+    created_at: datetime
+    password_changed_at: datetime
+    disabled_at: datetime | None
+    last_sign_in_at: datetime | None
+
+    @property
+    def enabled(self) -> bool:
+        return self.disabled_at is None

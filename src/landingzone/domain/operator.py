@@ -10,10 +10,11 @@ from typing import Protocol
 from landingzone.domain.admin import AdminService, IssuedClient
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
-from landingzone.domain.installation import SecretKeyCheck, seed_demo
+from landingzone.domain.installation import DemoTenant, SecretKeyCheck, seed_demo
 from landingzone.domain.integrity import IntegrityService, VerifyReport
 from landingzone.domain.models import App, Client, Customer, DatasetTypeVersion, StoredObject
 from landingzone.domain.ports import Tenants
+from landingzone.domain.users import UserService
 from landingzone.errors import ConfigurationError
 
 
@@ -30,6 +31,7 @@ class Operator:
     tenants: Tenants
     admin: AdminService
     datasets: DatasetService
+    users: UserService  # portal users: `admin user ...` calls it directly
     integrity: IntegrityService
     housekeeping: Housekeeping
     ping_store: Callable[[], None]
@@ -42,14 +44,14 @@ class Operator:
 
     # -- the installation ---------------------------------------------------------------
 
-    def prepare(self) -> IssuedClient | None:
-        """Everything `serve` does once before it listens; the demo client, when seeded."""
+    def prepare(self) -> DemoTenant | None:
+        """Everything `serve` does once before it listens; the demo credentials, when seeded."""
         self.ping_store()  # a missing bucket or unwritable directory: one clear line
         self.migrate()
         self.key.verify()
         self.datasets.install_shipped()
         self.housekeeping.cleanup()
-        return seed_demo(self.tenants, self.admin) if self.demo else None
+        return seed_demo(self.tenants, self.admin, self.users) if self.demo else None
 
     def require_ready(self) -> None:
         """Refuse a database at another schema revision, or set up with another key."""

@@ -23,9 +23,11 @@ from landingzone.domain.models import (
     FileStatus,
     NewObject,
     NewSubmission,
+    NewUser,
     StoredObject,
     Submission,
     SubmissionOutcome,
+    User,
 )
 from landingzone.validation.report import CellError
 from landingzone.validation.schema import DatasetType
@@ -160,3 +162,20 @@ class UploadUrlSigner(Protocol):
     """Issues upload URLs: the embedded store's own, or an S3 store's pre-signed ones."""
 
     def presign_put(self, key: str, expires_at: int, upload_id: str | None = None) -> str: ...
+
+
+class UserDirectory(Protocol):
+    """Portal users. Each change writes its audit entry in its own transaction; only
+    ``sign_in_hash`` ever returns a password hash, and only to the sign-in check."""
+
+    def create(self, new: NewUser, audit: AuditEntry) -> User: ...
+    def get(self, email: str) -> User | None: ...
+    def sign_in_hash(self, email: str) -> tuple[User, str] | None: ...
+    def list_users(
+        self, customer_id: int | None, limit: int, after_id: int | None
+    ) -> list[User]: ...
+    def set_disabled(self, user_id: int, disabled: bool, audit: AuditEntry) -> User: ...
+    def set_password(
+        self, user_id: int, password_hash: str, must_change: bool, audit: AuditEntry
+    ) -> User: ...
+    def signed_in(self, user_id: int, rehashed: str | None, audit: AuditEntry) -> User: ...

@@ -24,6 +24,7 @@ def serve(
     """Run the API and the object endpoint (migrates the database first)."""
     from landingzone.cli.server.serve import (  # the server stack
         demo_banner,
+        demo_document,
         prepare,
         require_free_port,
         run_server,
@@ -37,13 +38,7 @@ def serve(
     if json:
         document: dict[str, object] = {"url": settings.effective_public_url}
         if issued is not None:
-            document.update(
-                client_id=issued.client.client_id,
-                client_secret=issued.client_secret,
-                api_key=issued.api_key,
-                customer=issued.customer.name,
-                scopes=list(issued.client.scopes),
-            )
+            document.update(demo_document(issued))
         emit_json(document)
     elif issued is not None:
         typer.echo(demo_banner(settings, issued))

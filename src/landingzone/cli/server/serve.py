@@ -8,7 +8,7 @@ import socket
 
 from landingzone.bootstrap import open_operator
 from landingzone.cli.server.httpserver import exec_server
-from landingzone.domain.admin import IssuedClient
+from landingzone.domain.installation import DemoTenant
 from landingzone.errors import ConfigurationError
 from landingzone.settings import Settings
 
@@ -43,7 +43,7 @@ def require_free_port(host: str, port: int) -> None:
             ) from None
 
 
-def prepare(settings: Settings) -> IssuedClient | None:
+def prepare(settings: Settings) -> DemoTenant | None:
     """Everything that must happen once before workers start; returns demo credentials."""
     opened = open_operator(settings)
     try:
@@ -52,7 +52,7 @@ def prepare(settings: Settings) -> IssuedClient | None:
         opened.close()
 
 
-def demo_banner(settings: Settings, issued: IssuedClient) -> str:
+def demo_banner(settings: Settings, issued: DemoTenant) -> str:
     url = settings.effective_public_url
     c = issued.client
     return f"""
@@ -72,7 +72,37 @@ Quickstart (copy-paste into a shell):
       '{url}/services/push/v1/customer/apps/myAppId/upload?filenames=foo.json&filenames=bar.json'
   # then PUT each file to its URL:
   curl -X PUT -d 'Hello world' '<the URL for foo.json>'
+{operator_banner(issued)}"""
+
+
+def operator_banner(issued: DemoTenant) -> str:
+    """The demo operator's portal sign-in, when one was created with the demo tenant."""
+    if issued.operator is None or issued.operator.one_time_password is None:
+        return ""
+    return f"""
+An operator can sign in to the portal, once it is served, with this one-time
+password (shown once; choose a new one at the first sign-in):
+
+  email:    {issued.operator.user.email}
+  password: {issued.operator.one_time_password}
 """
+
+
+def demo_document(issued: DemoTenant) -> dict[str, object]:
+    """The demo credentials in `serve --json`: the client's, and the operator's sign-in."""
+    document: dict[str, object] = {
+        "client_id": issued.client.client_id,
+        "client_secret": issued.client_secret,
+        "api_key": issued.api_key,
+        "customer": issued.customer.name,
+        "scopes": list(issued.client.scopes),
+    }
+    if issued.operator is not None:
+        document["operator"] = {
+            "email": issued.operator.user.email,
+            "one_time_password": issued.operator.one_time_password,
+        }
+    return document
 
 
 def run_server(settings: Settings) -> None:

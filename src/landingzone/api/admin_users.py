@@ -1,0 +1,141 @@
+"""The admin API's portal users (SPEC §9, §10): list, create, disable, enable, reset.
+
+Scope ``admin``, checked before a body is read; the caller's own customer plays no
+part. Answers never carry a password hash; a one-time password only in the answer
+that made it, never cached.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from landingzone.api.context import context
+from landingzone.api.deps import actor, authorize, request_body
+from landingzone.api.errors import describe_validation
+from landingzone.api.query import only_params, single_param
+from landingzone.auth.scopes import ADMIN
+from landingzone.domain.access import Principal
+from landingzone.domain.models import User
+from landingzone.domain.users import DEFAULT_PAGE, MAX_PAGE, IssuedUser
+from landingzone.errors import BadRequest, Unprocessable
+from landingzone.timeutil import iso_z
+
+router = APIRouter(prefix="/admin/v1/users", tags=["admin"])
+Email = Annotated[str, Path(description="The user's email (any case).")]
+# An answer with a password in it is for its one reader: no cache may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class NewUserBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Field(description="The user's email; unique in any case.")]
+    role: Annotated[str, Field(description="operator (every customer) or member (one).")]
+    customer: Annotated[str | None, Field(description="The member's customer.")] = None
+    password: Annotated[
+        str | None, Field(description="At least 12 characters; none: a one-time password.")
+    ] = None
+
+
+class PasswordBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: Annotated[
+        str | None, Field(description="At least 12 characters; none: a one-time password.")
+    ] = None
+
+
+def admin_caller(request: Request) -> Principal:
+    """The caller, with scope ``admin``: a dependency, so it is checked before the body
+    is read and parsed (no token, no 422)."""
+    return authorize(request, ADMIN)
+
+
+Caller = Annotated[Principal, Depends(admin_caller)]
+RawBody = Annotated[bytes, Depends(request_body)]
+
+
+def parse_body(model: type[Model], raw: bytes) -> Model:
+    """``raw`` as ``model``; Unprocessable (422) names the field that is wrong."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Unprocessable("The body is not valid JSON: send a UTF-8 JSON object.") from None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise Unprocessable(f"Invalid request: {describe_validation(exc.errors())}.") from None
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "email": user.email,
+        "role": user.role.value,
+        "customer": user.customer,
+        "enabled": user.enabled,
+        "mustChangePassword": user.must_change_password,
+        "createdAt": iso_z(user.created_at),
+        "passwordChangedAt": iso_z(user.password_changed_at),
+        "disabledAt": iso_z(user.disabled_at) if user.disabled_at else None,
+        "lastSignInAt": iso_z(user.last_sign_in_at) if user.last_sign_in_at else None,
+    }
+
+
+def issued_response(issued: IssuedUser, status: int) -> JSONResponse:
+    return JSONResponse(
+        {**user_json(issued.user), "oneTimePassword": issued.one_time_password},
+        status_code=status,
+        headers=NO_STORE,
+    )
+
+
+@router.get("", summary="Portal users, in the order they were created")
+def list_users(request: Request) -> JSONResponse:
+    authorize(request, ADMIN)
+    only_params(request, {"customer", "limit", "cursor"})
+    raw_limit = single_param(request, "limit")
+    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
+        raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to {MAX_PAGE}.")
+    page = context(request).users.list_users(
+        single_param(request, "customer") or None,
+        int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+        single_param(request, "cursor") or None,
+    )
+    return JSONResponse(
+        {"items": [user_json(u) for u in page.items], "nextCursor": page.next_cursor}
+    )
+
+
+@router.post("", status_code=201, summary="Create a portal user")
+def create_user(request: Request, principal: Caller, raw: RawBody) -> JSONResponse:
+    body = parse_body(NewUserBody, raw)
+    issued = context(request).users.create(
+        body.email, body.role, body.customer, body.password, actor(request, principal)
+    )
+    return issued_response(issued, 201)
+
+
+@router.post("/{email}/disable", summary="Disable a user: their sign-ins are refused")
+def disable_user(email: Email, request: Request) -> JSONResponse:
+    principal = authorize(request, ADMIN)
+    return JSONResponse(user_json(context(request).users.disable(email, actor(request, principal))))
+
+
+@router.post("/{email}/enable", summary="Enable a disabled user again")
+def enable_user(email: Email, request: Request) -> JSONResponse:
+    principal = authorize(request, ADMIN)
+    return JSONResponse(user_json(context(request).users.enable(email, actor(request, principal))))
+
+
+@router.post("/{email}/reset-password", summary="A new password for a user")
+def reset_password(email: Email, request: Request, principal: Caller, raw: RawBody) -> JSONResponse:
+    # No body at all: a one-time password, as with a body without "password".
+    password = parse_body(PasswordBody, raw).password if raw.strip() else None
+    issued = context(request).users.reset_password(email, password, actor(request, principal))
+    return issued_response(issued, 200)
