@@ -30,6 +30,7 @@ from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
 from landingzone.domain.housekeeping import Housekeeping
@@ -67,6 +68,7 @@ class Services:
     dataset_repo: DatasetRepository
     admin: AdminService
     datasets: DatasetService
+    catalog: CatalogService
     targets: UploadTargets
     lander: Lander | None  # lands pre-signed S3 uploads; the local store sees every PUT
     housekeeping: Housekeeping
@@ -98,6 +100,7 @@ class Services:
             dataset_repo=dataset_repo,
             admin=AdminService(tenants, keys.pepper),
             datasets=DatasetService(dataset_repo),
+            catalog=CatalogService(tenants, dataset_repo, files, submissions),
             targets=targets,
             lander=None
             if incoming is None
@@ -172,6 +175,8 @@ class Services:
             ),
             summary=SummaryService(tenants, self.dataset_repo, self.files, self.backend.analytics),
             upload_api=UploadApiService(tenants, self.submissions, self.store, keys.pepper),
+            datasets=self.datasets,
+            catalog=self.catalog,
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
@@ -189,6 +194,7 @@ class Services:
             tenants=self.tenants,
             admin=self.admin,
             datasets=self.datasets,
+            catalog=self.catalog,
             integrity=IntegrityService(self.tenants, self.objects, self.store),
             housekeeping=self.housekeeping,
             ping_store=self.store.ping,

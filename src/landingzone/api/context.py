@@ -9,6 +9,8 @@ from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.catalog import CatalogService
+from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
@@ -24,6 +26,8 @@ class ApiContext:
     files: FilesService
     summary: SummaryService
     upload_api: UploadApiService
+    datasets: DatasetService
+    catalog: CatalogService  # the operator's view of every customer's files and submissions
     upload_api_max_body: int
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
 from landingzone.domain.installation import SecretKeyCheck, seed_demo
@@ -30,6 +31,7 @@ class Operator:
     tenants: Tenants
     admin: AdminService
     datasets: DatasetService
+    catalog: CatalogService  # every customer's files and submissions (`admin file ...`)
     integrity: IntegrityService
     housekeeping: Housekeeping
     ping_store: Callable[[], None]
