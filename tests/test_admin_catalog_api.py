@@ -71,7 +71,7 @@ def test_a_customer_token_is_refused_on_every_admin_route(
 ) -> None:
     headers = customer_headers(sqlite_harness, "acme")
     body = {"json": INVOICES} if method == "post" else {}
-    refused = sqlite_harness.http.request(method, path, headers=headers, **body)  # type: ignore[arg-type]
+    refused = sqlite_harness.http.request(method, path, headers=headers, **body)
     assert "'admin' scope" in error_of(refused, 403)
     assert 'error="insufficient_scope"' in refused.headers["www-authenticate"]
     anonymous = sqlite_harness.http.request(method, path)
