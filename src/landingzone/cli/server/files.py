@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
-from landingzone.cli.output import JsonFlag, emit_json, table
+from landingzone.cli.output import JsonFlag, console, emit_json, table
 from landingzone.cli.server.operator import operator
 from landingzone.domain.catalog import DEFAULT_PAGE
 from landingzone.domain.listings import CustomerFile
@@ -52,21 +53,24 @@ def file_list(
     if json:
         emit_json({"items": [_document(f) for f in page.items], "nextCursor": page.next_cursor})
         return
-    rows = [
-        (
-            f.file.id,
+    grid = Table(title="Files")
+    # The id is what `show` and `retry` take: never cut; the other columns wrap instead.
+    grid.add_column("id", no_wrap=True, min_width=36)
+    for column in ("customer", "datasetType", "name", "status", "created", "imported", "rejected"):
+        grid.add_column(column, overflow="fold")
+    for f in page.items:
+        record = f.file
+        grid.add_row(
+            record.id,
             f.customer,
-            f.file.dataset_name,
-            f.file.name,
-            f.file.status.value,
-            iso_z(f.file.created_at),
-            f.file.rows_imported,
-            f.file.rows_rejected,
+            record.dataset_name,
+            record.name,
+            record.status.value,
+            iso_z(record.created_at.replace(microsecond=0)),
+            "" if record.rows_imported is None else str(record.rows_imported),
+            "" if record.rows_rejected is None else str(record.rows_rejected),
         )
-        for f in page.items
-    ]
-    columns = ["id", "customer", "datasetType", "name", "status", "created", "imported", "rejected"]
-    table("Files", columns, rows)
+    console.print(grid)
     if page.next_cursor:
         typer.echo(f"More: --cursor {page.next_cursor}")
 
