@@ -374,3 +374,14 @@ def test_submissions_of_every_customer_are_listed_with_filters_and_pages(
     assert "No customer named 'x'" in error_of(
         http.get("/admin/v1/submissions", params={"customer": "x"}, headers=admin), 404
     )
+
+
+def test_a_wrong_method_names_every_method_of_the_path(sqlite_harness: Harness) -> None:
+    # GET and POST /admin/v1/datasets are two routes: the 405 lists both.
+    refused = sqlite_harness.http.request("DELETE", "/admin/v1/datasets")
+    assert refused.headers["allow"] == "GET, POST"
+    assert "Use GET, POST." in error_of(refused, 405)
+    assert sqlite_harness.http.put("/admin/v1/files/x/retry").headers["allow"] == "POST"
+    # A literal path is its own resource, though a templated one also matches it.
+    upload = sqlite_harness.http.request("OPTIONS", "/analytics/files/upload")
+    assert upload.headers["allow"] == "POST"

@@ -10,7 +10,7 @@ the HTTP faces' own ``ApiError`` carries its status. FastAPI's own validation,
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import compile_path
 
 from landingzone.db.engine import database_unavailable
 from landingzone.errors import (
@@ -209,10 +210,12 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
     if status == 405:
         message = f"Method {request.method} is not allowed on {request.url.path}."
-        allow = (exc.headers or {}).get("Allow")
+        allow = allowed_methods(request) or headers.get("Allow")
         if allow:
+            headers["Allow"] = allow
             message += f" Use {allow}."
     elif status == 400 and exc.__cause__ is not None and exc.detail == FASTAPI_PARSE_ERROR:
         # FastAPI's answer to a JSON body that json.loads could not even decode (not
@@ -226,7 +229,36 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         log.info("%s %s: %s", request.method, request.url.path, message)
     else:
         message = STATUS_MESSAGES.get(status) or str(exc.detail)
-    return answer(request, status, message, dict(exc.headers or {}))
+    return answer(request, status, message, headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods of the path's resource: Starlette's ``Allow`` names only those of the
+    first route matching the path, but a resource may have one route per method
+    (``GET`` and ``POST /admin/v1/datasets``). The resource is the first route template
+    that matches (``/analytics/files/upload``, not ``/analytics/files/{id}``)."""
+    path = request.scope.get("path", "")
+    matching = [
+        (template, methods)
+        for template, methods in route_templates(request.app.router.routes)
+        if compile_path(template)[0].match(path)
+    ]
+    if not matching:
+        return ""
+    resource = matching[0][0]
+    return ", ".join(sorted(set().union(*(m for t, m in matching if t == resource))))
+
+
+def route_templates(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """Each route's full path template and methods, also inside the included routers that
+    newer FastAPI keeps whole (as tests/test_docs.py walks them)."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            include_prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            yield from route_templates(original.routes, prefix + include_prefix)
+        elif isinstance(getattr(route, "path", None), str):
+            yield prefix + route.path, set(getattr(route, "methods", None) or ())
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
