@@ -33,6 +33,7 @@ from landingzone.db.users import UserRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.downloads import DownloadService
 from landingzone.domain.files import FilesService
@@ -73,6 +74,7 @@ class Services:
     admin: AdminService
     datasets: DatasetService
     users: UserService
+    catalog: CatalogService
     targets: UploadTargets
     lander: Lander | None  # lands pre-signed S3 uploads; the local store sees every PUT
     housekeeping: Housekeeping
@@ -107,6 +109,7 @@ class Services:
             users=UserService(
                 UserRepository(engine), tenants, AuditRepository(engine), PasswordHashing()
             ),
+            catalog=CatalogService(tenants, dataset_repo, files, submissions),
             targets=targets,
             lander=None
             if incoming is None
@@ -190,6 +193,8 @@ class Services:
                 AuditRepository(self.engine),
             ),
             users=self.users,
+            datasets=self.datasets,
+            catalog=self.catalog,
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
@@ -208,6 +213,7 @@ class Services:
             admin=self.admin,
             datasets=self.datasets,
             users=self.users,
+            catalog=self.catalog,
             integrity=IntegrityService(self.tenants, self.objects, self.store),
             housekeeping=self.housekeeping,
             ping_store=self.store.ping,

@@ -6,7 +6,10 @@ from fastapi import FastAPI
 
 from landingzone import __version__
 from landingzone.api import (
+    admin_datasets,
+    admin_files,
     admin_objects,
+    admin_submissions,
     admin_users,
     analytics,
     downloads,
@@ -46,6 +49,9 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(admin_objects.router)
     api.include_router(health.router)
     api.include_router(admin_users.router)
+    api.include_router(admin_datasets.router)
+    api.include_router(admin_files.router)
+    api.include_router(admin_submissions.router)
     describe_api(api)  # /openapi.json, /docs, /redoc
     return api
 

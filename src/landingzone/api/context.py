@@ -9,6 +9,8 @@ from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.catalog import CatalogService
+from landingzone.domain.datasets import DatasetService
 from landingzone.domain.downloads import DownloadService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
@@ -27,6 +29,8 @@ class ApiContext:
     summary: SummaryService
     upload_api: UploadApiService
     users: UserService
+    datasets: DatasetService
+    catalog: CatalogService  # the operator's view of every customer's files and submissions
     upload_api_max_body: int
     limiter: RateLimiter
     # Stored bytes read back by their owners and by operators.

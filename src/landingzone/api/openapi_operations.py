@@ -21,7 +21,9 @@ from landingzone.auth.signing import (
     SIGNATURE_PARAM,
     UPLOAD_PARAM,
 )
-from landingzone.domain.models import FileStatus
+from landingzone.domain.catalog import DEFAULT_PAGE as ADMIN_DEFAULT_PAGE
+from landingzone.domain.catalog import MAX_PAGE as ADMIN_MAX_PAGE
+from landingzone.domain.models import FileStatus, SubmissionStatus
 from landingzone.domain.names import MAX_FILENAME_BYTES
 from landingzone.domain.push import MAX_BATCH, MAX_PAGE
 from landingzone.domain.uploadapi import DATA_KEYS
@@ -537,3 +539,98 @@ OPERATIONS.update(
         },
     }
 )
+
+# -- The admin API (SPEC §9): dataset types, every customer's files and submissions ----------
+
+ADMIN_LIMIT = query(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": ADMIN_MAX_PAGE, "default": ADMIN_DEFAULT_PAGE},
+    "Page size.",
+)
+CUSTOMER_FILTER = query("customer", STRING, "Only this customer's (an unknown name is a 404).")
+SINCE_FILTER = query(
+    "since",
+    {"type": "string", "format": "date-time"},
+    "Only those created at or after this ISO 8601 date or time (UTC unless it says).",
+)
+OPERATIONS.update(
+    {
+        ("get", "/admin/v1/datasets"): {
+            "scopes": (ADMIN,),
+            "parameters": [ADMIN_LIMIT, CURSOR],
+            "responses": {"200": ok(ref("DatasetTypes"), "The newest version of each type.")},
+            "errors": ["400"],
+        },
+        ("post", "/admin/v1/datasets"): {
+            "scopes": (ADMIN,),
+            "description": (
+                "Adds a dataset type, or a new version when the name exists and the definition "
+                "changed (an unchanged one is a 409). Audited as dataset.add."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": ref("DatasetTypeDefinition")}},
+            },
+            "responses": {
+                "201": ok(ref("DatasetTypeVersion"), "The version added, with its definition.")
+            },
+            "errors": ["400", "409", "413", "422"],
+        },
+        ("get", "/admin/v1/datasets/{name}"): {
+            "scopes": (ADMIN,),
+            "responses": {"200": ok(ref("DatasetTypeHistory"), "The type and its versions.")},
+            "errors": ["400", "404"],
+        },
+        ("get", "/admin/v1/files"): {
+            "scopes": (ADMIN,),
+            "parameters": [
+                CUSTOMER_FILTER,
+                query(
+                    "status",
+                    {"type": "string", "enum": [s.value for s in FileStatus]},
+                    "Only files with this status.",
+                ),
+                query("datasetType", STRING, "Only files of this dataset type (unknown: 404)."),
+                SINCE_FILTER,
+                ADMIN_LIMIT,
+                CURSOR,
+            ],
+            "responses": {"200": ok(ref("AdminFiles"), "One page of files, newest first.")},
+            "errors": ["400", "404"],
+        },
+        ("get", "/admin/v1/files/{id}"): {
+            "scopes": (ADMIN,),
+            "responses": {"200": ok(ref("AdminFile"), "The file and its first errors.")},
+            "errors": ["400", "404"],
+        },
+        ("post", "/admin/v1/files/{id}/retry"): {
+            "scopes": (ADMIN,),
+            "description": (
+                "Sends a Failed file back to Pending: the validation workers validate it again "
+                "from the stored upload. 409 for a file that is not Failed, or that failed "
+                "before its upload arrived. Audited as file.retry."
+            ),
+            "responses": {"200": ok(ref("AdminFile"), "The file, Pending again.")},
+            "errors": ["400", "404", "409"],
+        },
+        ("get", "/admin/v1/submissions"): {
+            "scopes": (ADMIN,),
+            "parameters": [
+                CUSTOMER_FILTER,
+                query(
+                    "status",
+                    {"type": "string", "enum": [s.value for s in SubmissionStatus]},
+                    "Only submissions with this status.",
+                ),
+                SINCE_FILTER,
+                ADMIN_LIMIT,
+                CURSOR,
+            ],
+            "responses": {"200": ok(ref("Submissions"), "One page of submissions, newest first.")},
+            "errors": ["400", "404"],
+        },
+    }
+)
+LINKS[("post", "/admin/v1/datasets", "201")] = {
+    "GetDatasetType": ("get", "/admin/v1/datasets/{name}", {"name": "$response.body#/name"}),
+}

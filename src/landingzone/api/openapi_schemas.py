@@ -14,8 +14,9 @@ from landingzone.auth.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from landingzone.auth.passwords import MIN_LENGTH as MIN_PASSWORD_LENGTH
 from landingzone.auth.scopes import ALL_SCOPES
 from landingzone.domain.files import SUPPORTED_FILE_TYPES
-from landingzone.domain.models import FileStatus, UserRole
+from landingzone.domain.models import FileStatus, SubmissionStatus, UserRole
 from landingzone.domain.names import MAX_FILENAME_BYTES
+from landingzone.validation.dataset_type import DATASET_NAME, HeaderPolicy
 
 Json = dict[str, Any]
 
@@ -520,3 +521,117 @@ SCHEMAS["PasswordReset"] = {
     "additionalProperties": False,
     "properties": {"password": nullable(PASSWORD)},
 }
+
+# -- The admin API (SPEC §9): dataset types, every customer's files and submissions ----------
+
+DATASET_TYPE_VERSION: Json = {
+    "type": "object",
+    "required": [
+        "name", "version", "title", "fields", "headerPolicy", "maxBadRecords", "createdAt",
+    ],
+    "properties": {
+        "name": STRING,
+        "version": {"type": "integer", "minimum": 1},
+        "title": nullable(STRING),
+        "fields": {"type": "integer", "description": "How many fields the schema has."},
+        "headerPolicy": {"type": "string", "enum": [p.value for p in HeaderPolicy]},
+        "maxBadRecords": {"type": "integer", "minimum": 0},
+        "createdAt": TIMESTAMP,
+        "definition": {
+            "type": "object",
+            "description": "The whole definition, as POST /admin/v1/datasets takes it.",
+        },
+    },
+}  # fmt: skip
+SCHEMAS.update(
+    {
+        "DatasetTypeVersion": DATASET_TYPE_VERSION,
+        "DatasetTypes": {
+            "type": "object",
+            "required": ["items", "nextCursor"],
+            "properties": {
+                "items": {"type": "array", "items": ref("DatasetTypeVersion")},
+                "nextCursor": nullable(STRING),
+            },
+        },
+        "DatasetTypeHistory": {
+            "description": "The newest version in full, and every version, newest first.",
+            "allOf": [
+                ref("DatasetTypeVersion"),
+                {
+                    "type": "object",
+                    "required": ["definition", "versions"],
+                    "properties": {
+                        "versions": {"type": "array", "items": ref("DatasetTypeVersion")}
+                    },
+                },
+            ],
+        },
+        "DatasetTypeDefinition": {
+            "type": "object",
+            "description": (
+                "A dataset type: a Table Schema and its policy, as `landingzone admin dataset "
+                "add` reads it (docs/datasets.md)."
+            ),
+            "required": ["name", "schema"],
+            "properties": {
+                "name": {"type": "string", "pattern": f"^{DATASET_NAME}$"},
+                "title": STRING,
+                "description": STRING,
+                "schema": {
+                    "type": "object",
+                    "required": ["fields"],
+                    "properties": {
+                        "fields": {"type": "array", "minItems": 1, "items": {"type": "object"}},
+                        "missingValues": {"type": "array", "items": STRING},
+                    },
+                },
+                "headerPolicy": {"type": "string", "enum": [p.value for p in HeaderPolicy]},
+                "maxBadRecords": {"type": "integer", "minimum": 0},
+            },
+        },
+        "AdminFile": {
+            "description": "A file as GET /analytics/files/{id} answers it, plus its customer.",
+            "allOf": [
+                ref("File"),
+                {"type": "object", "required": ["customer"], "properties": {"customer": STRING}},
+            ],
+        },
+        "AdminFiles": {
+            "type": "object",
+            "required": ["items", "nextCursor"],
+            "properties": {
+                "items": {"type": "array", "items": ref("AdminFile")},
+                "nextCursor": nullable(STRING),
+            },
+        },
+        "Submission": {
+            "type": "object",
+            "description": "An Upload API submission's progress (never its data).",
+            "required": ["token", "customer", "name", "clientId", "status", "createdAt"],
+            "properties": {
+                "token": {"type": "string", "description": "The processing token."},
+                "customer": STRING,
+                "name": STRING,
+                "clientId": STRING,
+                "status": {"type": "string", "enum": [s.value for s in SubmissionStatus]},
+                "failureReason": nullable(STRING),
+                "replacedBy": nullable(STRING),
+                "dataRows": nullable(INTEGER),
+                "eventRows": nullable(INTEGER),
+                "errorCount": INTEGER,
+                "createdAt": TIMESTAMP,
+                "startedAt": nullable(TIMESTAMP),
+                "finishedAt": nullable(TIMESTAMP),
+            },
+        },
+        "Submissions": {
+            "type": "object",
+            "required": ["items", "nextCursor"],
+            "properties": {
+                "items": {"type": "array", "items": ref("Submission")},
+                "nextCursor": nullable(STRING),
+            },
+        },
+    }
+)

@@ -6,11 +6,26 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
+from landingzone.db.audit import insert_audit
 from landingzone.db.leases import LeasedQueue
 from landingzone.db.objects import ObjectRepository
-from landingzone.db.tables import file_errors, files
+from landingzone.db.tables import customers, file_errors, files
+from landingzone.domain.audit import AuditEntry
+from landingzone.domain.listings import CustomerFile, FileFilter
 from landingzone.domain.models import (
     FileOutcome,
     FileRecord,
@@ -32,6 +47,7 @@ QUEUE = LeasedQueue(
     pending=FileStatus.PENDING.value,
     processing=FileStatus.PROCESSING.value,
     failed=FileStatus.FAILED.value,
+    attempts_spent=files.c.attempt - files.c.attempts_before_retry,
 )
 
 
@@ -61,6 +77,12 @@ def _file(row: Any) -> FileRecord:
         duration_ms=row.duration_ms,
         error_count=row.error_count,
         errors_truncated=bool(row.errors_truncated),
+    )
+
+
+def _with_customer() -> Select[Any]:
+    return select(files, customers.c.name.label("customer_name")).join(
+        customers, customers.c.id == files.c.customer_id
     )
 
 
@@ -292,3 +314,71 @@ class FileRepository:
     def first_errors(self, file_id: str, limit: int) -> list[CellError]:
         with self._engine.connect() as conn:
             return [_cell_error(row) for row in conn.execute(_errors_of(file_id).limit(limit))]
+
+    # -- the operator's view across customers (FileOversight) -------------------------
+
+    def list_all(
+        self, where: FileFilter, limit: int, after: tuple[datetime, str] | None
+    ) -> list[CustomerFile]:
+        """Newest first, a keyset page: each filter has an index ending in (created_at, id)."""
+        query = _with_customer()
+        if where.customer_id is not None:
+            query = query.where(files.c.customer_id == where.customer_id)
+        if where.status is not None:
+            query = query.where(files.c.status == where.status.value)
+        if where.dataset_name is not None:
+            query = query.where(files.c.dataset_name == where.dataset_name)
+        if where.since is not None:
+            query = query.where(files.c.created_at >= where.since)
+        if after is not None:
+            # A row value, which both databases match against the index's range.
+            created, file_id = after
+            position = tuple_(
+                literal(created, files.c.created_at.type), literal(file_id, files.c.id.type)
+            )
+            query = query.where(tuple_(files.c.created_at, files.c.id) < position)
+        query = query.order_by(files.c.created_at.desc(), files.c.id.desc()).limit(limit)
+        with self._engine.connect() as conn:
+            return [CustomerFile(_file(row), row.customer_name) for row in conn.execute(query)]
+
+    def with_customer(self, file_id: str) -> CustomerFile | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(_with_customer().where(files.c.id == file_id)).first()
+        return CustomerFile(_file(row), row.customer_name) if row else None
+
+    def retry_failed(self, file_id: str, audit: AuditEntry) -> bool:
+        """Send an uploaded Failed file back to the queue, with ``audit``, in one transaction.
+
+        Its outcome and errors are cleared; ``attempt`` stays (the fencing token: a
+        worker of an old attempt can never commit) and the retry budget counts from it.
+        """
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(files)
+                .where(
+                    files.c.id == file_id,
+                    files.c.status == FileStatus.FAILED.value,
+                    files.c.object_pk.is_not(None),
+                    files.c.uploaded_at.is_not(None),
+                )
+                .values(
+                    status=FileStatus.PENDING.value,
+                    failure_reason=None,
+                    started_at=None,
+                    finished_at=None,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    attempts_before_retry=files.c.attempt,
+                    rows_total=None,
+                    rows_imported=None,
+                    rows_rejected=None,
+                    duration_ms=None,
+                    error_count=0,
+                    errors_truncated=False,
+                )
+            ).rowcount
+            if changed != 1:
+                return False
+            conn.execute(delete(file_errors).where(file_errors.c.file_id == file_id))
+            insert_audit(conn, audit)
+        return True

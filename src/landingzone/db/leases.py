@@ -29,6 +29,9 @@ class LeasedQueue:
     pending: str
     processing: str
     failed: str
+    # The attempts that count against ``max_attempts``; all of them unless the table
+    # lets an operator grant a fresh budget (files: those since the last retry).
+    attempts_spent: ColumnElement[int] | None = None
 
     def claim(self, conn: Connection, owner: str, lease_seconds: float) -> Any:
         """Claim the oldest waiting row in ``conn``'s transaction; its key, or None."""
@@ -77,10 +80,11 @@ class LeasedQueue:
         now = utcnow()
         table = self.table
         expired = and_(table.c.status == self.processing, table.c.lease_expires_at < now)
+        spent = table.c.attempt if self.attempts_spent is None else self.attempts_spent
         with engine.begin() as conn:
             failed = conn.execute(
                 update(table)
-                .where(expired, table.c.attempt >= max_attempts)
+                .where(expired, spent >= max_attempts)
                 .values(
                     status=self.failed,
                     failure_reason=reason,

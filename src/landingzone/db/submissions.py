@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, union, update
+from sqlalchemy import Engine, and_, insert, literal, select, tuple_, union, update
 from sqlalchemy.exc import IntegrityError
 
 from landingzone.db.leases import LeasedQueue
-from landingzone.db.tables import submission_names, submissions
+from landingzone.db.tables import customers, submission_names, submissions
+from landingzone.domain.listings import SubmissionEntry, SubmissionFilter
 from landingzone.domain.models import (
     NewSubmission,
     Submission,
@@ -16,7 +18,7 @@ from landingzone.domain.models import (
     SubmissionStatus,
 )
 from landingzone.errors import NameTaken
-from landingzone.timeutil import as_utc, utcnow
+from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
 
 _COLUMNS = (*submissions.c, submission_names.c.name)
 _JOINED = submissions.join(submission_names, submission_names.c.id == submissions.c.name_id)
@@ -223,3 +225,50 @@ class SubmissionRepository:
         return QUEUE.requeue_expired(
             self._engine, max_attempts, f"processing did not finish in {max_attempts} attempts"
         )
+
+    # -- the operator's view across customers (SubmissionOversight) --------------------
+
+    def list_all(
+        self, where: SubmissionFilter, limit: int, after: tuple[datetime, int] | None
+    ) -> list[SubmissionEntry]:
+        """Newest first, a keyset page: each filter has an index ending in (created_at, id)."""
+        query = select(
+            *submissions.c, submission_names.c.name, customers.c.name.label("customer_name")
+        ).select_from(_JOINED.join(customers, customers.c.id == submissions.c.customer_id))
+        if where.customer_id is not None:
+            query = query.where(submissions.c.customer_id == where.customer_id)
+        if where.status is not None:
+            query = query.where(submissions.c.status == where.status.value)
+        if where.since is not None:
+            query = query.where(submissions.c.created_at >= where.since)
+        if after is not None:
+            created, row_id = after
+            query = query.where(
+                tuple_(submissions.c.created_at, submissions.c.id)
+                < tuple_(
+                    literal(created, submissions.c.created_at.type),
+                    literal(row_id, submissions.c.id.type),
+                )
+            )
+        query = query.order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        with self._engine.connect() as conn:
+            return [_entry(row) for row in conn.execute(query.limit(limit))]
+
+
+def _entry(row: Any) -> SubmissionEntry:
+    return SubmissionEntry(
+        id=row.id,
+        token=row.token,
+        customer=row.customer_name,
+        name=row.name,
+        client_id=row.client_id,
+        status=SubmissionStatus(row.status),
+        failure_reason=row.failure_reason,
+        replaced_by=row.replaced_by,
+        data_rows=row.data_rows,
+        event_rows=row.event_rows,
+        error_count=row.error_count,
+        created_at=as_utc(row.created_at),
+        started_at=as_utc_or_none(row.started_at),
+        finished_at=as_utc_or_none(row.finished_at),
+    )

@@ -133,6 +133,9 @@ files = Table(
     # The pipeline's claim: attempt is the fencing token; a worker may commit
     # only while the row still carries its attempt and status Processing.
     Column("attempt", Integer, nullable=False, server_default="0"),
+    # The attempt at an operator's last retry: the retry budget counts attempts after it
+    # (``attempt`` itself never goes back, being the fencing token).
+    Column("attempts_before_retry", Integer, nullable=False, server_default="0"),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_at", DateTime(timezone=True), nullable=True),
     Column("rows_total", BigInteger, nullable=True),
@@ -143,6 +146,11 @@ files = Table(
     Column("errors_truncated", Boolean, nullable=False, server_default=false()),
     Index("ix_files_customer_created", "customer_id", "created_at", "id"),
     Index("ix_files_status", "status"),
+    # The operator's listing across customers (newest first, keyset pages), per filter.
+    Index("ix_files_created", "created_at", "id"),
+    Index("ix_files_status_created", "status", "created_at", "id"),
+    Index("ix_files_dataset_created", "dataset_name", "created_at", "id"),
+    Index("ix_files_customer_status_created", "customer_id", "status", "created_at", "id"),
 )
 
 # The first errors of a validated file (up to the validator's cap), in row order.
@@ -206,6 +214,10 @@ submissions = Table(
     Column("lease_expires_at", DateTime(timezone=True), nullable=True),
     Index("ix_submissions_status", "status"),
     Index("ix_submissions_name", "name_id", "id"),
+    # The operator's listing across customers (newest first, keyset pages), per filter.
+    Index("ix_submissions_created", "created_at", "id"),
+    Index("ix_submissions_customer_created", "customer_id", "created_at", "id"),
+    Index("ix_submissions_status_created", "status", "created_at", "id"),
 )
 
 # Who did what (SPEC §9): one row per state change, inserted in the transaction

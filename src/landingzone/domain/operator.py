@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
 from landingzone.domain.installation import DemoTenant, SecretKeyCheck, seed_demo
@@ -32,6 +33,7 @@ class Operator:
     admin: AdminService
     datasets: DatasetService
     users: UserService  # portal users: `admin user ...` calls it directly
+    catalog: CatalogService  # every customer's files and submissions (`admin file ...`)
     integrity: IntegrityService
     housekeeping: Housekeeping
     ping_store: Callable[[], None]

@@ -13,6 +13,12 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from landingzone.domain.audit import AuditEntry, AuditFilter, AuditRecord
+from landingzone.domain.listings import (
+    CustomerFile,
+    FileFilter,
+    SubmissionEntry,
+    SubmissionFilter,
+)
 from landingzone.domain.models import (
     App,
     Client,
@@ -87,11 +93,18 @@ class ObjectCatalog(Protocol):
 
 
 class DatasetCatalog(Protocol):
-    def add(self, dataset: DatasetType) -> DatasetTypeVersion: ...
+    def add(self, dataset: DatasetType, audit: AuditEntry | None = None) -> DatasetTypeVersion:
+        """The next version of ``dataset``'s name (``audit`` commits with it); AlreadyExists
+        when the newest version is this very definition."""
+        ...
+
     def latest(self, name: str) -> DatasetTypeVersion | None: ...
     def get(self, version_id: int) -> DatasetTypeVersion | None: ...
     def list_latest(self) -> list[DatasetTypeVersion]: ...
     def names(self) -> set[str]: ...
+    def versions(self, name: str) -> list[DatasetTypeVersion]:
+        """Every version of ``name``, newest first (none: an unknown name)."""
+        ...
 
 
 class FileCatalog(Protocol):
@@ -179,3 +192,31 @@ class UserDirectory(Protocol):
         self, user_id: int, password_hash: str, must_change: bool, audit: AuditEntry
     ) -> User: ...
     def signed_in(self, user_id: int, rehashed: str | None, audit: AuditEntry) -> User: ...
+
+
+class FileOversight(Protocol):
+    """Every customer's files as an operator sees them: listed, read, sent back to validation."""
+
+    def list_all(
+        self, where: FileFilter, limit: int, after: tuple[datetime, str] | None
+    ) -> list[CustomerFile]:
+        """Up to ``limit`` files newest first, created before ``after`` (created_at, id)."""
+        ...
+
+    def with_customer(self, file_id: str) -> CustomerFile | None: ...
+    def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...
+    def expire_unused(self, customer_id: int | None = None) -> int: ...
+    def retry_failed(self, file_id: str, audit: AuditEntry) -> bool:
+        """Send an uploaded Failed file back to Pending, its outcome cleared and a fresh
+        attempt budget, with ``audit`` in the same transaction; False if it was not one."""
+        ...
+
+
+class SubmissionOversight(Protocol):
+    """Every customer's Upload API submissions as an operator sees them."""
+
+    def list_all(
+        self, where: SubmissionFilter, limit: int, after: tuple[datetime, int] | None
+    ) -> list[SubmissionEntry]:
+        """Up to ``limit`` submissions newest first, created before ``after`` (created_at, id)."""
+        ...

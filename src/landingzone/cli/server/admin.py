@@ -11,6 +11,7 @@ import typer
 
 from landingzone.cli.output import JsonFlag, emit_json, err_console, fail, table
 from landingzone.cli.server.datasets import dataset_app
+from landingzone.cli.server.files import file_app
 from landingzone.cli.server.operator import operator
 from landingzone.cli.server.users import user_app
 from landingzone.domain.integrity import Damaged
@@ -26,6 +27,7 @@ admin_app.add_typer(app_app, name="app")
 admin_app.add_typer(client_app, name="client")
 admin_app.add_typer(dataset_app, name="dataset")
 admin_app.add_typer(user_app, name="user")
+admin_app.add_typer(file_app, name="file")
 
 
 def customer_json(customer: Customer) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def dataset_add(
     file: Annotated[Path, typer.Argument(help="The dataset type JSON (Table Schema + policy).")],
     json: JsonFlag = False,
 ) -> None:
-    """Add a dataset type, or a new version of an existing one."""
+    """Add a dataset type, or a new version of an existing one (refused when unchanged)."""
     try:
         document = file.read_bytes()
     except OSError as exc:
@@ -73,13 +73,19 @@ def dataset_list(json: JsonFlag = False) -> None:
 
 @dataset_app.command("show")
 def dataset_show(name: str, json: JsonFlag = False) -> None:
-    """Show the newest version of a dataset type in full."""
+    """Show the newest version of a dataset type in full, and its earlier versions."""
     with operator() as op:
-        found = op.show_dataset(name)
+        history = op.datasets.history(name)
+    found = history.latest
     if json:
-        emit_json(version_json(found, full=True))
+        # As GET /admin/v1/datasets/{name} answers it.
+        versions = [version_json(v, full=True) for v in history.versions]
+        emit_json({**version_json(found, full=True), "versions": versions})
         return
     typer.echo(f"{found.dataset.name} version {found.version}: {found.dataset.title or ''}")
+    if len(history.versions) > 1:
+        earlier = ", ".join(f"{v.version} ({iso_z(v.created_at)})" for v in history.versions[1:])
+        typer.echo(f"earlier versions: {earlier}")
     typer.echo(
         f"header policy {found.dataset.header_policy.value}, "
         f"max bad records {found.dataset.max_bad_records}"
