@@ -12,10 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
-from landingzone.api.admin_files import page_limit
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize, request_body
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
 from landingzone.domain.access import Principal
 from landingzone.domain.models import DatasetTypeVersion

@@ -14,25 +14,13 @@ from fastapi.responses import JSONResponse
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize
 from landingzone.api.files import file_json
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
-from landingzone.domain.catalog import DEFAULT_PAGE, MAX_PAGE
 from landingzone.domain.listings import CustomerFile
-from landingzone.errors import BadRequest
 from landingzone.validation.report import CellError
 
 router = APIRouter(prefix="/admin/v1/files", tags=["admin"])
 FileId = Annotated[str, Path(alias="id", description="The file's id.")]
-
-
-def page_limit(request: Request) -> int:
-    """``?limit=``, a whole number (the use-case checks its range), or the default page."""
-    raw = single_param(request, "limit")
-    if raw is None:
-        return DEFAULT_PAGE
-    if not (raw.isascii() and raw.isdigit()):
-        raise BadRequest(f"Invalid limit '{raw}': use a whole number from 1 to {MAX_PAGE}.")
-    return int(raw)
 
 
 def customer_file_json(

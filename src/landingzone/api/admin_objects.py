@@ -14,10 +14,9 @@ from fastapi.responses import JSONResponse, Response
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize
 from landingzone.api.downloads import FileId, deliver
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
-from landingzone.domain.downloads import DEFAULT_PAGE, MAX_PAGE, ListedObject
-from landingzone.errors import BadRequest
+from landingzone.domain.downloads import ListedObject
 from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/admin/v1", tags=["admin"])
@@ -37,15 +36,6 @@ def object_json(item: ListedObject) -> dict[str, Any]:
         "sha256": stored.sha256,
         "uploadedAt": iso_z(stored.uploaded_at),
     }
-
-
-def page_limit(request: Request) -> int:
-    raw = single_param(request, "limit")
-    if raw is None:
-        return DEFAULT_PAGE
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 4:
-        raise BadRequest(f"Invalid limit '{raw}': use a whole number from 1 to {MAX_PAGE}.")
-    return int(raw)
 
 
 @router.get("/objects", summary="Every customer's stored files, newest first")

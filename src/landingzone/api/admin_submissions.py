@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from landingzone.api.admin_files import page_limit
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
 from landingzone.domain.listings import SubmissionEntry
 from landingzone.timeutil import iso_z

@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize, request_body
 from landingzone.api.errors import describe_validation
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
 from landingzone.domain.access import Principal
 from landingzone.domain.models import User
-from landingzone.domain.users import DEFAULT_PAGE, MAX_PAGE, IssuedUser
-from landingzone.errors import BadRequest, Unprocessable
+from landingzone.domain.users import IssuedUser
+from landingzone.errors import Unprocessable
 from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/admin/v1/users", tags=["admin"])
@@ -99,12 +99,9 @@ def issued_response(issued: IssuedUser, status: int) -> JSONResponse:
 def list_users(request: Request) -> JSONResponse:
     authorize(request, ADMIN)
     only_params(request, {"customer", "limit", "cursor"})
-    raw_limit = single_param(request, "limit")
-    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
-        raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to {MAX_PAGE}.")
     page = context(request).users.list_users(
         single_param(request, "customer") or None,
-        int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+        page_limit(request),
         single_param(request, "cursor") or None,
     )
     return JSONResponse(

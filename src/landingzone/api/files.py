@@ -15,9 +15,8 @@ from starlette.concurrency import iterate_in_threadpool
 
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import FILES_READ, FILES_WRITE
-from landingzone.domain.files import DEFAULT_PAGE
 from landingzone.domain.models import FileRecord
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
@@ -126,12 +125,9 @@ def get_file(
 def list_files(request: Request) -> JSONResponse:
     principal = authorize(request, READERS)
     only_params(request, {"status", "datasetType", "limit", "cursor"})
-    raw_limit = single_param(request, "limit")
-    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
-        raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
     page = context(request).files.list_files(
         principal.customer_id,
-        int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+        page_limit(request),
         single_param(request, "status"),
         single_param(request, "datasetType"),
         single_param(request, "cursor"),

@@ -21,11 +21,10 @@ from landingzone.auth.signing import (
     SIGNATURE_PARAM,
     UPLOAD_PARAM,
 )
-from landingzone.domain.catalog import DEFAULT_PAGE as ADMIN_DEFAULT_PAGE
-from landingzone.domain.catalog import MAX_PAGE as ADMIN_MAX_PAGE
 from landingzone.domain.models import FileStatus, SubmissionStatus
 from landingzone.domain.names import MAX_FILENAME_BYTES
-from landingzone.domain.push import MAX_BATCH, MAX_PAGE
+from landingzone.domain.paging import DEFAULT_PAGE, MAX_PAGE
+from landingzone.domain.push import MAX_BATCH
 from landingzone.domain.uploadapi import DATA_KEYS
 
 ERRORS: dict[str, str] = {
@@ -82,7 +81,7 @@ def query(name: str, schema: Json, description: str, *, required: bool = False) 
 
 LIMIT = query(
     "limit",
-    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
     "Page size.",
 )
 CURSOR = query(
@@ -544,7 +543,7 @@ OPERATIONS.update(
 
 ADMIN_LIMIT = query(
     "limit",
-    {"type": "integer", "minimum": 1, "maximum": ADMIN_MAX_PAGE, "default": ADMIN_DEFAULT_PAGE},
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
     "Page size.",
 )
 CUSTOMER_FILTER = query("customer", STRING, "Only this customer's (an unknown name is a 404).")

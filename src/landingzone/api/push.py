@@ -10,10 +10,9 @@ from fastapi.responses import JSONResponse
 
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
-from landingzone.api.query import only_params, single_param
+from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import CONNECTOR_WRITE
 from landingzone.domain.models import FileRecord, StoredObject
-from landingzone.domain.push import DEFAULT_PAGE
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
 
@@ -82,13 +81,10 @@ def file_json(item: StoredObject, file: FileRecord | None = None) -> dict[str, A
 def list_files(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
     only_params(request, {"limit", "cursor"})
-    raw_limit = single_param(request, "limit")
-    if raw_limit is not None and not (raw_limit.isascii() and raw_limit.isdigit()):
-        raise BadRequest(f"Invalid limit '{raw_limit}': use a whole number from 1 to 1000.")
     page = context(request).push.list_files(
         principal.customer_id,
         app_id,
-        int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+        page_limit(request),
         single_param(request, "cursor"),
     )
     return JSONResponse(

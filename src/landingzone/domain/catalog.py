@@ -22,14 +22,12 @@ from landingzone.domain.listings import (
     SubmissionFilter,
 )
 from landingzone.domain.models import FileRecord, FileStatus, SubmissionStatus
-from landingzone.domain.paging import Page
+from landingzone.domain.paging import DEFAULT_PAGE, Page, check_limit
 from landingzone.domain.ports import DatasetCatalog, FileOversight, SubmissionOversight, Tenants
 from landingzone.errors import InvalidCursor, InvalidInput, NotFound, WrongState
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
-DEFAULT_PAGE = 50
-MAX_PAGE = 1000
 INLINE_ERRORS = 100  # as GET /analytics/files/{id}
 RETRY = "file.retry"
 FILE_CURSOR = "files"
@@ -66,11 +64,6 @@ def parse_since(text: str) -> datetime:
             f"Invalid since '{text}': use an ISO 8601 date or time such as 2026-11-01 "
             "or 2026-11-01T12:00:00Z."
         ) from None
-
-
-def check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
 
 
 def parse_choice(kind: type[FileStatus] | type[SubmissionStatus], value: str) -> str:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 
 from landingzone.domain.audit import CLI, Actor
-from landingzone.domain.catalog import check_limit
 from landingzone.domain.models import DatasetTypeVersion
-from landingzone.domain.paging import Page
+from landingzone.domain.paging import Page, check_limit
 from landingzone.domain.ports import DatasetCatalog
 from landingzone.errors import AlreadyExists, InvalidCursor, InvalidDocument, NotFound
 from landingzone.validation.schema import DatasetType, DatasetTypeError, parse_dataset_type

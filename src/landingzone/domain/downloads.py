@@ -20,13 +20,12 @@ from landingzone.domain import paging
 from landingzone.domain.audit import Actor
 from landingzone.domain.models import FileRecord, FileStatus, StoredObject
 from landingzone.domain.names import is_app_id, normalize_filename
+from landingzone.domain.paging import check_limit
 from landingzone.domain.ports import AuditTrail, Tenants
 from landingzone.errors import InvalidInput, NotFound, WrongState
 from landingzone.timeutil import utcnow
 
 DOWNLOAD = "object.download"
-DEFAULT_PAGE = 50
-MAX_PAGE = 1000
 CURSOR_KIND = "o"  # object ids, newest first: the push listing's kind too
 FALLBACK_TYPE = "application/octet-stream"
 MAX_ID = 2**63 - 1  # no catalog id is larger; a larger number is no id, not a database error
@@ -230,8 +229,7 @@ class DownloadService:
         self, customer: str | None, app_id: str | None, limit: int, cursor: str | None
     ) -> paging.Page[ListedObject]:
         """Every customer's stored versions, newest first (operators)."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+        check_limit(limit)
         before = paging.decode_cursor(CURSOR_KIND, cursor) if cursor else None
         customer_id: int | None = None
         if customer is not None:

@@ -16,6 +16,7 @@ from landingzone.auth.signing import new_upload_id
 from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
+from landingzone.domain.paging import check_limit
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
 from landingzone.errors import (
     InvalidCursor,
@@ -29,9 +30,7 @@ from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
 SUPPORTED_FILE_TYPES = ("csv",)
-DEFAULT_PAGE = 50
 INLINE_ERRORS = 100
-MAX_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -119,8 +118,7 @@ class FilesService:
         dataset_type: str | None,
         cursor: str | None,
     ) -> FilesPage:
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+        check_limit(limit)
         wanted: FileStatus | None = None
         if status is not None:
             try:

@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from landingzone.errors import InvalidCursor
+from landingzone.errors import InvalidCursor, InvalidInput
 
 Item = TypeVar("Item")
+DEFAULT_PAGE = 50
+MAX_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,9 @@ def page_of(
     items = list(fetched[:limit])
     more = len(fetched) > limit
     return Page(items=items, next_cursor=encode_cursor(kind, position(items[-1])) if more else None)
+
+
+def check_limit(limit: int) -> None:
+    """A page size is 1 to ``MAX_PAGE`` items, for every listing."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")

@@ -10,6 +10,7 @@ from landingzone.domain import paging
 from landingzone.domain.keys import PUSH_TYPES, PushKey
 from landingzone.domain.models import App, Customer, FileRecord, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
+from landingzone.domain.paging import check_limit
 from landingzone.domain.ports import (
     DatasetCatalog,
     FileCatalog,
@@ -20,8 +21,6 @@ from landingzone.domain.ports import (
 from landingzone.errors import InvalidInput, MissingArgument, NotFound
 
 MAX_BATCH = 100
-DEFAULT_PAGE = 50
-MAX_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,7 @@ class PushService:
         raise InvalidInput(f"Unknown type {file_type!r}: use {choices}.")
 
     def list_files(self, customer_id: int, app_id: str, limit: int, cursor: str | None) -> FilePage:
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+        check_limit(limit)
         before = decode_cursor(cursor) if cursor else None
         _, app = self.app(customer_id, app_id)
         items = self._catalog.list_for_app(app.id, limit + 1, before)

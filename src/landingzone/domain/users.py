@@ -21,9 +21,16 @@ from landingzone.auth.passwords import (
 )
 from landingzone.domain.audit import CLI, Actor, AuditEntry
 from landingzone.domain.models import NewUser, User, UserRole
-from landingzone.domain.paging import Page, decode_cursor, page_of
+from landingzone.domain.paging import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    Page,
+    check_limit,
+    decode_cursor,
+    page_of,
+)
 from landingzone.domain.ports import AuditTrail, Tenants, UserDirectory
-from landingzone.errors import InvalidDocument, InvalidInput, NotFound, SignInRefused
+from landingzone.errors import InvalidDocument, NotFound, SignInRefused
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321's path limit, less the angle brackets
 # One @, something before it, a domain after it; no spaces, control characters or
@@ -31,8 +38,6 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321's path limit, less the angle brackets
 # operator's business: this only catches typing mistakes.
 _EMAIL_CHAR = r"[^@\s\x00-\x1f\x7f/\\]"
 EMAIL = re.compile(rf"{_EMAIL_CHAR}{{1,64}}@(?!\.){_EMAIL_CHAR}+")
-DEFAULT_PAGE = 100
-MAX_PAGE = 1000
 CURSOR_KIND = "user"
 REFUSED = "refused"
 # Who the audit log names for a sign-in whose email is not even an address: the text
@@ -127,8 +132,7 @@ class UserService:
         self, customer: str | None = None, limit: int = DEFAULT_PAGE, cursor: str | None = None
     ) -> Page[User]:
         """One page of users in the order they were created, of one customer or all."""
-        if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"Invalid limit {limit}: use 1 to {MAX_PAGE}.")
+        check_limit(limit)
         after = decode_cursor(CURSOR_KIND, cursor) if cursor else None
         customer_id = None
         if customer is not None:

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from landingzone.cli.output import JsonFlag, console, emit_json, table
 from landingzone.cli.server.operator import operator
-from landingzone.domain.catalog import DEFAULT_PAGE
 from landingzone.domain.listings import CustomerFile
+from landingzone.domain.paging import DEFAULT_PAGE
 from landingzone.timeutil import iso_z
 
 file_app = typer.Typer(no_args_is_help=True, help="Files of every customer: list, show, retry.")
