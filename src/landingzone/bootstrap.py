@@ -20,6 +20,7 @@ from landingzone.auth.keys import SECRET_KEY_FILE, Keys, load_master_key
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
 from landingzone.db import migrate
+from landingzone.db.audit import AuditRepository
 from landingzone.db.datasets import DatasetRepository
 from landingzone.db.engine import make_engine
 from landingzone.db.facts import FactRepository
@@ -30,6 +31,7 @@ from landingzone.db.tenants import TenantRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.files import FilesService
 from landingzone.domain.housekeeping import Housekeeping
@@ -96,7 +98,7 @@ class Services:
             files=files,
             submissions=submissions,
             dataset_repo=dataset_repo,
-            admin=AdminService(tenants, keys.pepper),
+            admin=AdminService(tenants, keys.pepper, settings.scope_uri_prefix),
             datasets=DatasetService(dataset_repo),
             targets=targets,
             lander=None
@@ -172,11 +174,16 @@ class Services:
             ),
             summary=SummaryService(tenants, self.dataset_repo, self.files, self.backend.analytics),
             upload_api=UploadApiService(tenants, self.submissions, self.store, keys.pepper),
+            admin=self.admin,
+            audit_log=self.audit_log(),
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
             readiness_checks={"database": self.ping_database, "storage": self.store.ping},
         )
+
+    def audit_log(self) -> AuditLogService:
+        return AuditLogService(AuditRepository(self.engine), self.tenants)
 
     def operator(self) -> Operator:
         """The facade the server commands are given."""
@@ -188,6 +195,7 @@ class Services:
             key=SecretKeyCheck(FactRepository(self.engine), self.keys.fingerprint, key_source),
             tenants=self.tenants,
             admin=self.admin,
+            audit_log=self.audit_log(),
             datasets=self.datasets,
             integrity=IntegrityService(self.tenants, self.objects, self.store),
             housekeeping=self.housekeeping,

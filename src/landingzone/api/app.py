@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from landingzone import __version__
-from landingzone.api import analytics, files, health, oauth, push, uploadapi
+from landingzone.api import (
+    admin_audit,
+    admin_tenants,
+    analytics,
+    files,
+    health,
+    oauth,
+    push,
+    uploadapi,
+)
 from landingzone.api.asgi import LandingzoneApp, bearer_checker
 from landingzone.api.context import ApiContext
 from landingzone.api.edges import BodyLimits
@@ -33,6 +42,8 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(analytics.router)
     api.include_router(uploadapi.router)
     api.include_router(health.router)
+    api.include_router(admin_tenants.router)
+    api.include_router(admin_audit.router)
     describe_api(api)  # /openapi.json, /docs, /redoc
     return api
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
+from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.files import FilesService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
@@ -24,6 +26,8 @@ class ApiContext:
     files: FilesService
     summary: SummaryService
     upload_api: UploadApiService
+    admin: AdminService
+    audit_log: AuditLogService
     upload_api_max_body: int
     limiter: RateLimiter
     # Each check raises when its dependency is unreachable (GET /readyz).

@@ -41,7 +41,7 @@ def serve(
                 client_id=issued.client.client_id,
                 client_secret=issued.client_secret,
                 api_key=issued.api_key,
-                customer=issued.customer.name,
+                customer=issued.customer_name,
                 scopes=list(issued.client.scopes),
             )
         emit_json(document)
