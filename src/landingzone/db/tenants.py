@@ -111,19 +111,20 @@ class TenantRepository:
         self, customer_id: int, timezone: str | None, disabled: bool | None, audit: AuditEntry
     ) -> Customer:
         """Change what is given (None: unchanged); disabling keeps the first disabled time."""
-        values: dict[str, Any] = {}
-        if timezone is not None:
-            values["timezone"] = timezone
-        query = update(customers).where(customers.c.id == customer_id)
+        this = customers.c.id == customer_id
         with self._engine.begin() as conn:
+            if timezone is not None:
+                conn.execute(update(customers).where(this).values(timezone=timezone))
             if disabled is False:
-                values["disabled_at"] = None
+                conn.execute(update(customers).where(this).values(disabled_at=None))
             elif disabled:
-                values["disabled_at"] = func.coalesce(customers.c.disabled_at, utcnow())
-            if values:
-                conn.execute(query.values(**values))
+                conn.execute(
+                    update(customers)
+                    .where(this, customers.c.disabled_at.is_(None))
+                    .values(disabled_at=utcnow())
+                )
             insert_audit(conn, audit)
-            row = conn.execute(select(customers).where(customers.c.id == customer_id)).one()
+            row = conn.execute(select(customers).where(this)).one()
         return _customer(row)
 
     # apps
@@ -246,13 +247,14 @@ class TenantRepository:
 
     def set_client_enabled(self, client_id: str, enabled: bool, audit: AuditEntry) -> Client | None:
         """Disable or enable; ``audit`` is written only when that changes the client."""
-        now_disabled = (
-            clients.c.disabled_at.is_(None) if not enabled else clients.c.disabled_at.isnot(None)
+        # Only a client in the other state changes: disabling twice keeps the first time.
+        other_state = (
+            clients.c.disabled_at.isnot(None) if enabled else clients.c.disabled_at.is_(None)
         )
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(clients)
-                .where(clients.c.client_id == client_id, now_disabled)
+                .where(clients.c.client_id == client_id, other_state)
                 .values(disabled_at=None if enabled else utcnow())
             ).rowcount
             if changed:
