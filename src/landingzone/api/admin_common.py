@@ -3,14 +3,20 @@ admin API's words for the domain's refusals of a body field or an unknown name."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 
+from landingzone.api.deps import authorize, request_body
+from landingzone.api.errors import describe_validation
 from landingzone.api.query import only_params, single_param
+from landingzone.auth.scopes import ADMIN
+from landingzone.domain.access import Principal
 from landingzone.domain.admin import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -23,6 +29,29 @@ from landingzone.errors import BadRequest, NotFound, Unprocessable
 
 PREFIX = "/admin/v1"
 Item = TypeVar("Item")
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def operator_caller(request: Request) -> Principal:
+    """The caller, with scope `admin`: a dependency, so a route with a body checks it
+    before the body is read or parsed (no 422 for who may not ask at all)."""
+    return authorize(request, ADMIN)
+
+
+OperatorCaller = Annotated[Principal, Depends(operator_caller)]
+RawBody = Annotated[bytes, Depends(request_body)]
+
+
+def parse_body(model: type[Body], raw: bytes) -> Body:
+    """The JSON body as ``model``; a 422 naming the field otherwise."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise Unprocessable("Invalid request: the body is not JSON: send a JSON object.") from None
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise Unprocessable(f"Invalid request: {describe_validation(exc.errors())}.") from None
 
 
 def page_params(request: Request, filters: set[str] | None = None) -> tuple[int, str | None]:

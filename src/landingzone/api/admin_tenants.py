@@ -13,7 +13,15 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from landingzone.api.admin_common import PREFIX, admin_answers, page_json, page_params
+from landingzone.api.admin_common import (
+    PREFIX,
+    OperatorCaller,
+    RawBody,
+    admin_answers,
+    page_json,
+    page_params,
+    parse_body,
+)
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize
 from landingzone.api.query import only_params
@@ -97,9 +105,9 @@ def list_customers(request: Request) -> JSONResponse:
 
 
 @router.post("/customers", status_code=201, summary="Create a customer")
-def create_customer(body: NewCustomer, request: Request) -> JSONResponse:
-    principal = authorize(request, ADMIN)
+def create_customer(principal: OperatorCaller, raw: RawBody, request: Request) -> JSONResponse:
     only_params(request, set())
+    body = parse_body(NewCustomer, raw)
     with admin_answers():
         customer = context(request).admin.create_customer(
             body.name, body.timezone, actor(request, principal)
@@ -116,9 +124,11 @@ def get_customer(name: Name, request: Request) -> JSONResponse:
 
 
 @router.patch("/customers/{name}", summary="Change a customer's time zone, or disable it")
-def update_customer(name: Name, body: CustomerChange, request: Request) -> JSONResponse:
-    principal = authorize(request, ADMIN)
+def update_customer(
+    name: Name, principal: OperatorCaller, raw: RawBody, request: Request
+) -> JSONResponse:
     only_params(request, set())
+    body = parse_body(CustomerChange, raw)
     with admin_answers():
         customer = context(request).admin.update_customer(
             name, body.timezone, body.disabled, actor(request, principal)
@@ -139,9 +149,11 @@ def list_apps(name: Name, request: Request) -> JSONResponse:
 
 
 @router.post("/customers/{name}/apps", status_code=201, summary="Create an app")
-def create_app(name: Name, body: NewApp, request: Request) -> JSONResponse:
-    principal = authorize(request, ADMIN)
+def create_app(
+    name: Name, principal: OperatorCaller, raw: RawBody, request: Request
+) -> JSONResponse:
     only_params(request, set())
+    body = parse_body(NewApp, raw)
     with admin_answers():
         app = context(request).admin.create_app(name, body.app_id, actor(request, principal))
     return JSONResponse(app_json(app, name), status_code=201)
@@ -164,9 +176,11 @@ def list_clients(name: Name, request: Request) -> JSONResponse:
     status_code=201,
     summary="Create a client; its secret and API key are shown once",
 )
-def create_client(name: Name, body: NewClient, request: Request) -> JSONResponse:
-    principal = authorize(request, ADMIN)
+def create_client(
+    name: Name, principal: OperatorCaller, raw: RawBody, request: Request
+) -> JSONResponse:
     only_params(request, set())
+    body = parse_body(NewClient, raw)
     with admin_answers():
         issued = context(request).admin.create_client(
             name, body.scopes, label=body.label, actor=actor(request, principal)
@@ -187,9 +201,11 @@ def list_operator_clients(request: Request) -> JSONResponse:
     status_code=201,
     summary="Create an operator client (scope admin); its secret and API key are shown once",
 )
-def create_operator_client(body: NewOperatorClient, request: Request) -> JSONResponse:
-    principal = authorize(request, ADMIN)
+def create_operator_client(
+    principal: OperatorCaller, raw: RawBody, request: Request
+) -> JSONResponse:
     only_params(request, set())
+    body = parse_body(NewOperatorClient, raw)
     with admin_answers():
         issued = context(request).admin.create_operator_client(
             body.label, actor(request, principal)
