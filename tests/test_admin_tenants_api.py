@@ -297,3 +297,22 @@ def test_a_customer_client_given_admin_before_is_stripped_by_migration(database_
         assert (row.scopes, row.credentials_version) == ("connector.write", 0)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/customers", "GET, POST"),
+        ("/customers/acme", "GET, PATCH"),
+        ("/customers/acme/apps", "GET, POST"),
+        ("/clients", "GET, POST"),
+        ("/clients/x/rotate", "POST"),
+    ],
+)
+def test_a_wrong_method_names_every_method_of_the_path(
+    sqlite_harness: Harness, path: str, allowed: str
+) -> None:
+    answer = sqlite_harness.http.request("DELETE", f"{A}{path}")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == allowed
+    assert answer.json()["message"].endswith(f"Use {allowed}.")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from landingzone.db.engine import database_unavailable
 from landingzone.errors import (
@@ -66,6 +67,8 @@ UNPARSABLE_BODY: dict[type[BaseException], str] = {
     UnicodeDecodeError: "The JSON body is not valid UTF-8: send UTF-8 encoded JSON.",
     RecursionError: "The JSON body is nested too deeply: flatten it (at most a few levels).",
 }
+# What a 405's Allow may list, in the order it lists them.
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 # Seconds a client should wait before retrying after the database failed.
 DATABASE_RETRY_AFTER = 5
 DATABASE_UNAVAILABLE = (
@@ -206,13 +209,29 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return answer(request, status, f"Invalid request: {describe_validation(errors)}.")
 
 
+def served_methods(request: Request) -> str | None:
+    """Every method some route serves at the request's path: Starlette's 405 names only
+    the first route's, and a path may have several (GET and POST /admin/v1/customers)."""
+    routes = getattr(request.app.router, "routes", [])
+    served = [
+        method
+        for method in HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(served) or None
+
+
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
     if status == 405:
         message = f"Method {request.method} is not allowed on {request.url.path}."
-        allow = (exc.headers or {}).get("Allow")
+        allow = served_methods(request) or headers.get("Allow")
         if allow:
+            headers["Allow"] = allow
             message += f" Use {allow}."
     elif status == 400 and exc.__cause__ is not None and exc.detail == FASTAPI_PARSE_ERROR:
         # FastAPI's answer to a JSON body that json.loads could not even decode (not
@@ -226,7 +245,7 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
         log.info("%s %s: %s", request.method, request.url.path, message)
     else:
         message = STATUS_MESSAGES.get(status) or str(exc.detail)
-    return answer(request, status, message, dict(exc.headers or {}))
+    return answer(request, status, message, headers)
 
 
 def _database_error(request: Request, exc: Exception) -> JSONResponse:
