@@ -316,3 +316,11 @@ def test_a_wrong_method_names_every_method_of_the_path(
     assert answer.status_code == 405
     assert answer.headers["allow"] == allowed
     assert answer.json()["message"].endswith(f"Use {allowed}.")
+
+
+def test_a_wrong_method_names_only_the_methods_of_the_paths_own_template(
+    sqlite_harness: Harness,
+) -> None:
+    # GET /analytics/files/{id} also matches /analytics/files/upload, another resource.
+    answer = sqlite_harness.http.request("OPTIONS", "/analytics/files/upload")
+    assert (answer.status_code, answer.headers["allow"]) == (405, "POST")

@@ -10,7 +10,7 @@ the HTTP faces' own ``ApiError`` carries its status. FastAPI's own validation,
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from landingzone.db.engine import database_unavailable
 from landingzone.errors import (
@@ -67,8 +67,6 @@ UNPARSABLE_BODY: dict[type[BaseException], str] = {
     UnicodeDecodeError: "The JSON body is not valid UTF-8: send UTF-8 encoded JSON.",
     RecursionError: "The JSON body is nested too deeply: flatten it (at most a few levels).",
 }
-# What a 405's Allow may list, in the order it lists them.
-HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 # Seconds a client should wait before retrying after the database failed.
 DATABASE_RETRY_AFTER = 5
 DATABASE_UNAVAILABLE = (
@@ -209,18 +207,31 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return answer(request, status, f"Invalid request: {describe_validation(errors)}.")
 
 
+def route_templates(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """(path template, methods) of every route, also inside included routers of newer FastAPI."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            inner = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+            yield from route_templates(original.routes, prefix + inner)
+        elif isinstance(getattr(route, "path", None), str) and getattr(route, "methods", None):
+            yield prefix + route.path, set(route.methods)
+
+
 def served_methods(request: Request) -> str | None:
-    """Every method some route serves at the request's path: Starlette's 405 names only
-    the first route's, and a path may have several (GET and POST /admin/v1/customers)."""
-    routes = getattr(request.app.router, "routes", [])
-    served = [
-        method
-        for method in HTTP_METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
-        )
-    ]
-    return ", ".join(served) or None
+    """The methods served at the request's path, as the API document lists them: those of
+    every route with the template of the first route matching the path. Starlette's 405
+    names only that first route's, and a template may have several (GET and POST
+    /admin/v1/customers)."""
+    path = request.scope.get("path", request.url.path)
+    first: str | None = None
+    methods: set[str] = set()
+    for template, served in route_templates(getattr(request.app.router, "routes", [])):
+        if first is None and compile_path(template)[0].match(path):
+            first = template
+        if template == first:
+            methods |= served
+    return ", ".join(sorted(methods)) or None
 
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
