@@ -324,3 +324,18 @@ def test_a_wrong_method_names_only_the_methods_of_the_paths_own_template(
     # GET /analytics/files/{id} also matches /analytics/files/upload, another resource.
     answer = sqlite_harness.http.request("OPTIONS", "/analytics/files/upload")
     assert (answer.status_code, answer.headers["allow"]) == (405, "POST")
+
+
+def test_a_customer_client_holding_admin_anyway_never_gets_it(harness: Harness) -> None:
+    creds = harness.tenant("acme")
+    with harness.services.engine.begin() as conn:  # as a hand-edited row would say
+        conn.execute(
+            clients.update()
+            .where(clients.c.client_id == creds.client_id)
+            .values(scopes="connector.write admin")
+        )
+    assert token_answer(harness, creds, "admin").json()["error"] == "invalid_scope"
+    granted = token_answer(harness, creds).json()
+    assert granted["scope"] == "connector.write"
+    bearer = {"Authorization": f"Bearer {granted['access_token']}"}
+    assert harness.http.get(f"{A}/customers", headers=bearer).status_code == 403
