@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from landingzone.auth import credentials
-from landingzone.auth.scopes import ADMIN, UnknownScope, allowed_scopes, parse_scopes
+from landingzone.auth.scopes import (
+    ADMIN,
+    CONNECTOR_WRITE,
+    UnknownScope,
+    allowed_scopes,
+    parse_scopes,
+)
 from landingzone.auth.tokens import TokenService
 from landingzone.domain.models import Client
 from landingzone.domain.ports import Tenants
@@ -45,7 +51,8 @@ class Principal:
     @property
     def customer_id(self) -> int:
         if self.owner is None:
-            raise InsufficientScope(next(iter(sorted(self.scopes - {ADMIN})), "connector.write"))
+            # Not reached through ``authenticate``; an operator never acts as a customer.
+            raise InsufficientScope(CONNECTOR_WRITE)
         return self.owner
 
 
