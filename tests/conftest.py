@@ -87,6 +87,12 @@ class Harness:
         issued = self.services.admin.create_client(customer, scopes)
         return Credentials(issued.client.client_id, issued.client_secret, issued.api_key, customer)
 
+    def operator_auth(self, label: str = "ops") -> dict[str, str]:
+        """A bearer header of a new operator client (no customer, scope `admin`)."""
+        issued = self.services.admin.create_operator_client(label)
+        creds = Credentials(issued.client.client_id, issued.client_secret, issued.api_key, "")
+        return self.auth(creds, "admin")
+
     def tenant(self, customer: str, app_id: str = "myAppId") -> Credentials:
         self.services.admin.create_customer(customer)
         self.services.admin.create_app(customer, app_id)

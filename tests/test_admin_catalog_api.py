@@ -25,9 +25,8 @@ BAD_ROWS = HEADER + tx(1) + tx(2, amount="ten") + tx(3, status="lost") + tx(4)
 
 
 def operator_headers(harness: Harness) -> dict[str, str]:
-    """An admin token. Until operator clients exist, a customer's client given `admin`."""
-    harness.services.admin.create_customer("operators")
-    return harness.auth(harness.new_client("operators", ["admin"]), "admin")
+    """An operator client's admin token."""
+    return harness.operator_auth()
 
 
 def customer_headers(harness: Harness, customer: str) -> dict[str, str]:

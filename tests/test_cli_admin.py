@@ -58,7 +58,7 @@ def test_operator_flow_with_json(run, database_url: str) -> None:
             "--json",
         )
     )
-    assert set(issued) == {"client_id", "client_secret", "api_key", "customer", "scopes"}
+    assert set(issued) == {"client_id", "client_secret", "api_key", "customer", "scopes", "label"}
     assert issued["scopes"] == ["connector.write", "files.read"]
     assert len(issued["client_secret"]) >= 43  # 256 bits, base64url
 
@@ -324,3 +324,101 @@ def test_admin_verify_re_hashes_objects_in_s3(
     assert (report["checked"], report["ok"]) == (2, 1)
     assert [d["key"] for d in report["damaged"]] == ["log-connector-data/acme/app/b.csv"]
     assert report["damaged"][0]["actualSha256"] == hashlib.sha256(b"b\n3\n").hexdigest()
+
+
+def test_operator_clients_and_client_lifecycle(run) -> None:
+    operator = json.loads(
+        run("admin", "client", "create", "--operator", "--label", "ops", "--json")
+    )
+    assert (operator["customer"], operator["scopes"], operator["label"]) == (None, ["admin"], "ops")
+    assert "Created operator client" in run("admin", "client", "create", "--operator")
+    run("admin", "customer", "create", "acme")
+    issued = json.loads(run("admin", "client", "create", "acme", "--label", "sync", "--json"))
+    assert issued["label"] == "sync" and "admin" not in issued["scopes"]
+
+    listed = {c["client_id"]: c for c in json.loads(run("admin", "client", "list", "--json"))}
+    assert listed[operator["client_id"]]["customer"] is None
+    assert listed[issued["client_id"]]["lastUsedAt"] is None
+    assert "(operator)" in run("admin", "client", "list")
+    assert [
+        c["client_id"] for c in json.loads(run("admin", "client", "list", "acme", "--json"))
+    ] == [issued["client_id"]]
+
+    run("admin", "client", "disable", issued["client_id"])
+    enabled = json.loads(run("admin", "client", "enable", issued["client_id"], "--json"))
+    assert enabled["enabled"] is True and enabled["disabledAt"] is None
+    rotated = json.loads(run("admin", "client", "rotate", issued["client_id"], "--json"))
+    assert rotated["client_id"] == issued["client_id"]
+    assert rotated["client_secret"] != issued["client_secret"]
+    assert rotated["api_key"] != issued["api_key"]
+    assert "New credentials for client" in run("admin", "client", "rotate", issued["client_id"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("admin", "client", "create", "acme", "--scope", "admin"), "for operator clients only"),
+        (("admin", "client", "create"), "give a CUSTOMER, or --operator"),
+        (("admin", "client", "create", "acme", "--operator"), "give a CUSTOMER, or --operator"),
+        (("admin", "client", "create", "--operator", "--scope", "admin"), "drop --scope"),
+        (("admin", "client", "enable", "nope"), "See 'landingzone admin client list'"),
+        (("admin", "client", "rotate", "nope"), "No client with id 'nope'"),
+        (("admin", "app", "create", "ghost", "crm"), "See 'landingzone admin customer list'"),
+        (("admin", "customer", "update", "ghost", "--disable"), "No customer named 'ghost'"),
+        (("admin", "customer", "update", "acme"), "Nothing to change"),
+        (("admin", "customer", "update", "acme", "--timezone", "Mars/Base"), "Unknown time zone"),
+        (("admin", "audit", "--customer", "ghost"), "No customer named 'ghost'"),
+        (("admin", "audit", "--since", "soon"), "Invalid since 'soon'"),
+        (("admin", "audit", "--limit", "0"), "Invalid limit 0"),
+    ],
+)
+def test_new_commands_refuse_mistakes_in_one_line(run, args: tuple[str, ...], message: str) -> None:
+    run("admin", "customer", "create", "acme")
+    result = run.runner.invoke(app, list(args))
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_customer_update_and_the_audit_log(run) -> None:
+    run("admin", "customer", "create", "acme")
+    run("admin", "customer", "create", "beta")
+    changed = json.loads(
+        run(
+            "admin",
+            "customer",
+            "update",
+            "acme",
+            "--timezone",
+            "Europe/Paris",
+            "--disable",
+            "--json",
+        )
+    )
+    assert (changed["timezone"], changed["disabled"]) == ("Europe/Paris", True)
+    assert "enabled" in run("admin", "customer", "update", "acme", "--enable")
+    listed = json.loads(run("admin", "customer", "list", "--json"))
+    assert [(c["name"], c["disabled"]) for c in listed] == [("acme", False), ("beta", False)]
+    issued = json.loads(run("admin", "client", "create", "acme", "--json"))
+    run("admin", "client", "rotate", issued["client_id"])
+
+    entries = json.loads(run("admin", "audit", "--json"))
+    assert [(e["action"], e["actor"], e["customer"]) for e in entries] == [
+        ("client.rotate", "cli", "acme"),
+        ("client.create", "cli", "acme"),
+        ("customer.update", "cli", "acme"),
+        ("customer.update", "cli", "acme"),
+        ("customer.create", "cli", "beta"),
+        ("customer.create", "cli", "acme"),
+    ]
+    assert all(e["requestId"] is None for e in entries)
+    assert issued["client_secret"] not in json.dumps(entries)
+    only = json.loads(run("admin", "audit", "--customer", "beta", "--json"))
+    assert [e["target"] for e in only] == ["beta"]
+    assert len(json.loads(run("admin", "audit", "--action", "customer.update", "--json"))) == 2
+    assert len(json.loads(run("admin", "audit", "--limit", "2", "--json"))) == 2
+    assert json.loads(run("admin", "audit", "--since", "2999-01-01", "--json")) == []
+    assert json.loads(run("admin", "audit", "--actor", "someone", "--json")) == []
+    assert (
+        "client.rotate" in run.runner.invoke(app, ["admin", "audit"], env={"COLUMNS": "200"}).output
+    )

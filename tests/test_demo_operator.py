@@ -46,7 +46,7 @@ def test_an_existing_user_of_that_email_is_left_alone(tmp_path: Path) -> None:
         # An operator made before any customer existed: the demo is still seeded.
         services.users.create(DEMO_OPERATOR.upper(), "operator", password="their own password")
         demo = prepare(settings)
-        assert demo is not None and demo.customer.name == "demo"
+        assert demo is not None and demo.customer_name == "demo"
         assert demo.operator is None
         assert "password:" not in demo_banner(settings, demo)
         assert "operator" not in demo_document(demo)

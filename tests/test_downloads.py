@@ -45,9 +45,8 @@ def push(harness: Harness, headers: dict[str, str], name: str, body: bytes, **pa
 
 
 def admin(harness: Harness) -> dict[str, str]:
-    """An operator's token. Until operator clients exist, a customer's client given `admin`."""
-    harness.services.admin.create_customer("operators")
-    return harness.auth(harness.new_client("operators", ["admin"]), "admin")
+    """An operator client's admin token."""
+    return harness.operator_auth()
 
 
 def downloads_audited(harness: Harness) -> list[AuditRecord]:

@@ -17,7 +17,7 @@ from openapi_spec_validator import validate
 
 from landingzone.api.openapi_operations import OPERATIONS
 from landingzone.auth.scopes import ALL_SCOPES
-from tests.conftest import Harness
+from tests.conftest import Credentials, Harness
 
 Json = dict[str, Any]
 PUSH_UPLOAD = "/services/push/v1/customer/apps/{appId}/upload"
@@ -262,7 +262,13 @@ def test_each_operation_needs_exactly_the_scopes_it_documents(
     tokens = {
         scope: sqlite_harness.auth(sqlite_harness.new_client("acme", [scope]))
         for scope in ALL_SCOPES
+        if scope != "admin"
     }
+    # `admin` is an operator client's (no customer), never a customer client's.
+    ops = sqlite_harness.services.admin.create_operator_client()
+    tokens["admin"] = sqlite_harness.auth(
+        Credentials(ops.client.client_id, ops.client_secret, ops.api_key, "")
+    )
     filled = {"{appId}": "myAppId", "{id}": "no-such-file", "{datasetType}": "transactions"}
     bodies = {
         "/analytics/files/upload": {

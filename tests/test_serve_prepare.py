@@ -12,7 +12,7 @@ def test_demo_tenant_is_created_once_and_its_secrets_printed_once(tmp_path: Path
     settings = make_settings(tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}")
     issued = prepare(settings)
     assert issued is not None
-    assert issued.customer.name == "demo"
+    assert issued.customer_name == "demo"
     assert set(issued.client.scopes) == {
         "connector.write",
         "files.write",

@@ -33,6 +33,7 @@ from landingzone.db.users import UserRepository
 from landingzone.domain.access import AccessService
 from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.downloads import DownloadService
@@ -104,7 +105,7 @@ class Services:
             files=files,
             submissions=submissions,
             dataset_repo=dataset_repo,
-            admin=AdminService(tenants, keys.pepper),
+            admin=AdminService(tenants, keys.pepper, settings.scope_uri_prefix),
             datasets=DatasetService(dataset_repo),
             users=UserService(
                 UserRepository(engine), tenants, AuditRepository(engine), PasswordHashing()
@@ -195,11 +196,16 @@ class Services:
             users=self.users,
             datasets=self.datasets,
             catalog=self.catalog,
+            admin=self.admin,
+            audit_log=self.audit_log(),
             body_idle_timeout=settings.body_idle_timeout,
             max_json_body=settings.max_json_body,
             upload_api_max_body=settings.upload_api_max_body,
             readiness_checks={"database": self.ping_database, "storage": self.store.ping},
         )
+
+    def audit_log(self) -> AuditLogService:
+        return AuditLogService(AuditRepository(self.engine), self.tenants)
 
     def operator(self) -> Operator:
         """The facade the server commands are given."""
@@ -211,6 +217,7 @@ class Services:
             key=SecretKeyCheck(FactRepository(self.engine), self.keys.fingerprint, key_source),
             tenants=self.tenants,
             admin=self.admin,
+            audit_log=self.audit_log(),
             datasets=self.datasets,
             users=self.users,
             catalog=self.catalog,

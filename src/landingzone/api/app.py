@@ -6,10 +6,12 @@ from fastapi import FastAPI
 
 from landingzone import __version__
 from landingzone.api import (
+    admin_audit,
     admin_datasets,
     admin_files,
     admin_objects,
     admin_submissions,
+    admin_tenants,
     admin_users,
     analytics,
     downloads,
@@ -52,6 +54,8 @@ def create_api(ctx: ApiContext) -> FastAPI:
     api.include_router(admin_datasets.router)
     api.include_router(admin_files.router)
     api.include_router(admin_submissions.router)
+    api.include_router(admin_tenants.router)
+    api.include_router(admin_audit.router)
     describe_api(api)  # /openapi.json, /docs, /redoc
     return api
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from landingzone.domain.access import AccessService
+from landingzone.domain.admin import AdminService
 from landingzone.domain.analytics import SummaryService
+from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.downloads import DownloadService
@@ -31,6 +33,8 @@ class ApiContext:
     users: UserService
     datasets: DatasetService
     catalog: CatalogService  # the operator's view of every customer's files and submissions
+    admin: AdminService
+    audit_log: AuditLogService
     upload_api_max_body: int
     limiter: RateLimiter
     # Stored bytes read back by their owners and by operators.

@@ -630,6 +630,115 @@ OPERATIONS.update(
         },
     }
 )
+
+
+# -- the admin API's tenants and audit log (SPEC §9; api/admin_tenants.py, api/admin_audit.py) --
+
+ADMIN_ONLY = (ADMIN,)
+
+
+def json_body(schema: str) -> Json:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+ADMIN_PAGE = [LIMIT, CURSOR]
+CREDENTIALS = ok(ref("ClientCredentials"), "The client's credentials, shown once.")
+CLIENT_ANSWER = ok(ref("AdminClient"), "The client.")
+OPERATIONS.update(
+    {
+        ("get", "/admin/v1/customers"): {
+            "scopes": ADMIN_ONLY,
+            "parameters": ADMIN_PAGE,
+            "responses": {"200": ok(ref("AdminCustomers"), "One page of customers, oldest first.")},
+            "errors": ["400"],
+        },
+        ("post", "/admin/v1/customers"): {
+            "scopes": ADMIN_ONLY,
+            "requestBody": json_body("AdminNewCustomer"),
+            "responses": {"201": ok(ref("AdminCustomer"), "The new customer.")},
+            "errors": ["400", "409", "413", "422"],
+        },
+        ("get", "/admin/v1/customers/{name}"): {
+            "scopes": ADMIN_ONLY,
+            "responses": {"200": ok(ref("AdminCustomer"), "The customer.")},
+            "errors": ["400", "404"],
+        },
+        ("patch", "/admin/v1/customers/{name}"): {
+            "scopes": ADMIN_ONLY,
+            "requestBody": json_body("AdminCustomerChange"),
+            "responses": {"200": ok(ref("AdminCustomer"), "The customer, changed.")},
+            "errors": ["400", "404", "413", "422"],
+        },
+        ("get", "/admin/v1/customers/{name}/apps"): {
+            "scopes": ADMIN_ONLY,
+            "parameters": ADMIN_PAGE,
+            "responses": {"200": ok(ref("AdminApps"), "One page of the customer's apps.")},
+            "errors": ["400", "404"],
+        },
+        ("post", "/admin/v1/customers/{name}/apps"): {
+            "scopes": ADMIN_ONLY,
+            "requestBody": json_body("AdminNewApp"),
+            "responses": {"201": ok(ref("AdminApp"), "The new app.")},
+            "errors": ["400", "404", "409", "413", "422"],
+        },
+        ("get", "/admin/v1/customers/{name}/clients"): {
+            "scopes": ADMIN_ONLY,
+            "parameters": ADMIN_PAGE,
+            "responses": {"200": ok(ref("AdminClients"), "One page of the customer's clients.")},
+            "errors": ["400", "404"],
+        },
+        ("post", "/admin/v1/customers/{name}/clients"): {
+            "scopes": ADMIN_ONLY,
+            "requestBody": json_body("AdminNewClient"),
+            "responses": {"201": CREDENTIALS},
+            "errors": ["400", "404", "413", "422"],
+        },
+        ("get", "/admin/v1/clients"): {
+            "scopes": ADMIN_ONLY,
+            "parameters": ADMIN_PAGE,
+            "responses": {"200": ok(ref("AdminClients"), "One page of the operator clients.")},
+            "errors": ["400"],
+        },
+        ("post", "/admin/v1/clients"): {
+            "scopes": ADMIN_ONLY,
+            "description": "An operator client: no customer, scope admin and only that.",
+            "requestBody": json_body("AdminNewOperatorClient"),
+            "responses": {"201": CREDENTIALS},
+            "errors": ["400", "413", "422"],
+        },
+        ("post", "/admin/v1/clients/{clientId}/disable"): {
+            "scopes": ADMIN_ONLY,
+            "responses": {"200": CLIENT_ANSWER},
+            "errors": ["400", "404"],
+        },
+        ("post", "/admin/v1/clients/{clientId}/enable"): {
+            "scopes": ADMIN_ONLY,
+            "responses": {"200": CLIENT_ANSWER},
+            "errors": ["400", "404"],
+        },
+        ("post", "/admin/v1/clients/{clientId}/rotate"): {
+            "scopes": ADMIN_ONLY,
+            "responses": {"200": CREDENTIALS},
+            "errors": ["400", "404"],
+        },
+        ("get", "/admin/v1/audit"): {
+            "scopes": ADMIN_ONLY,
+            "parameters": [
+                query("customer", STRING, "Only this customer's entries (404 if unknown)."),
+                query("actor", STRING, "Only this actor's: a client id, user:EMAIL or cli."),
+                query("action", STRING, "Only this action, e.g. client.rotate."),
+                query(
+                    "since",
+                    {"type": "string", "format": "date-time"},
+                    "Only entries from this time on (ISO 8601; a date alone is its midnight UTC).",
+                ),
+                *ADMIN_PAGE,
+            ],
+            "responses": {"200": ok(ref("AuditEntries"), "One page of entries, newest first.")},
+            "errors": ["400", "404"],
+        },
+    }
+)
 LINKS[("post", "/admin/v1/datasets", "201")] = {
     "GetDatasetType": ("get", "/admin/v1/datasets/{name}", {"name": "$response.body#/name"}),
 }

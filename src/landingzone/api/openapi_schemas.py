@@ -635,3 +635,189 @@ SCHEMAS.update(
         },
     }
 )
+
+# -- the admin API's tenants and audit log (SPEC §9) ---------------------------------------
+
+
+def page_schema(item: str) -> Json:
+    """A page of a listing: ``{"items": [...], "nextCursor": ...}``."""
+    return {
+        "type": "object",
+        "required": ["items", "nextCursor"],
+        "properties": {
+            "items": {"type": "array", "items": ref(item)},
+            "nextCursor": {
+                **nullable(STRING),
+                "description": "Pass as ?cursor= for the next page; null on the last page.",
+            },
+        },
+    }
+
+
+NAME_PATTERN = "^[A-Za-z0-9._-]{1,64}$"
+LABEL: Json = {
+    "type": "string",
+    "maxLength": 200,
+    "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+}
+ADMIN_SCOPES = [s for s in ALL_SCOPES if s != "admin"]
+SCHEMAS.update(
+    {
+        "AdminCustomer": {
+            "type": "object",
+            "required": ["name", "timezone", "disabled", "createdAt"],
+            "properties": {
+                "name": STRING,
+                "timezone": STRING,
+                "disabled": {"type": "boolean"},
+                "createdAt": TIMESTAMP,
+            },
+        },
+        "AdminCustomers": page_schema("AdminCustomer"),
+        "TimeZone": {
+            "type": "string",
+            "enum": time_zones(),
+            "description": "An IANA time zone name, e.g. Europe/Paris.",
+        },
+        "AdminNewCustomer": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "pattern": NAME_PATTERN,
+                    "description": "1-64 of A-Z a-z 0-9 . _ -, unique.",
+                },
+                "timezone": {**ref("TimeZone"), "default": "UTC"},
+            },
+        },
+        "AdminCustomerChange": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "What to change; at least one of the two.",
+            "minProperties": 1,
+            "properties": {
+                "timezone": ref("TimeZone"),
+                "disabled": {
+                    "type": "boolean",
+                    "description": (
+                        "true: the customer's tokens stop working at once and it gets no new "
+                        "ones; false: enabled again."
+                    ),
+                },
+            },
+        },
+        "AdminApp": {
+            "type": "object",
+            "required": ["appId", "customer", "createdAt"],
+            "properties": {"appId": STRING, "customer": STRING, "createdAt": TIMESTAMP},
+        },
+        "AdminApps": page_schema("AdminApp"),
+        "AdminNewApp": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["appId"],
+            "properties": {
+                "appId": {
+                    "type": "string",
+                    "pattern": NAME_PATTERN,
+                    "description": "1-64 of A-Z a-z 0-9 . _ -, unique within the customer.",
+                }
+            },
+        },
+        "AdminClient": {
+            "type": "object",
+            "description": "A client; never its secret or API key.",
+            "required": [
+                "clientId",
+                "customer",
+                "label",
+                "scopes",
+                "enabled",
+                "createdAt",
+                "lastUsedAt",
+            ],
+            "properties": {
+                "clientId": STRING,
+                "customer": {**nullable(STRING), "description": "null: an operator client."},
+                "label": nullable(STRING),
+                "scopes": {"type": "array", "items": STRING},
+                "enabled": {"type": "boolean"},
+                "createdAt": TIMESTAMP,
+                "lastUsedAt": {
+                    **nullable(TIMESTAMP),
+                    "description": "When the client was last issued an access token.",
+                },
+            },
+        },
+        "AdminClients": page_schema("AdminClient"),
+        "AdminNewClient": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "scopes": {
+                    **nullable(
+                        {"type": "array", "items": {"type": "string", "enum": ADMIN_SCOPES}}
+                    ),
+                    "description": (
+                        "Absent, null or empty: every scope but admin, which only operator "
+                        "clients hold."
+                    ),
+                },
+                "label": {
+                    **nullable(LABEL),
+                    "description": "What the client is for, shown in listings.",
+                },
+            },
+        },
+        "AdminNewOperatorClient": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"label": nullable(LABEL)},
+        },
+        "ClientCredentials": {
+            "type": "object",
+            "description": (
+                "The same document as `landingzone admin client create --json`: the secret "
+                "and API key are shown once, here, and stored only as hashes."
+            ),
+            "required": ["client_id", "client_secret", "api_key", "customer", "scopes", "label"],
+            "properties": {
+                "client_id": STRING,
+                "client_secret": STRING,
+                "api_key": STRING,
+                "customer": {**nullable(STRING), "description": "null: an operator client."},
+                "scopes": {"type": "array", "items": STRING},
+                "label": nullable(STRING),
+            },
+        },
+        "AuditEntry": {
+            "type": "object",
+            "required": [
+                "id",
+                "at",
+                "actor",
+                "customer",
+                "action",
+                "target",
+                "requestId",
+                "outcome",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "at": TIMESTAMP,
+                "actor": {"type": "string", "description": "A client id, user:EMAIL or cli."},
+                "customer": nullable(STRING),
+                "action": {"type": "string", "examples": ["client.rotate"]},
+                "target": STRING,
+                "requestId": {
+                    **nullable(STRING),
+                    "description": "The X-Lz-Request-Id of the request that made the change.",
+                },
+                "outcome": STRING,
+            },
+        },
+        "AuditEntries": page_schema("AuditEntry"),
+    }
+)

@@ -9,8 +9,17 @@ UPLOAD_API = "platform_upload_api"
 ADMIN = "admin"
 
 ALL_SCOPES: tuple[str, ...] = (CONNECTOR_WRITE, FILES_WRITE, FILES_READ, UPLOAD_API, ADMIN)
-# What a client gets when none are asked for: `admin` only when asked (SPEC §8).
-DEFAULT_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s != ADMIN)
+# What a customer's client may hold: every scope but `admin`, which only operator
+# clients (clients of no customer) hold, and they hold nothing else (SPEC §9).
+CUSTOMER_SCOPES: tuple[str, ...] = tuple(s for s in ALL_SCOPES if s != ADMIN)
+OPERATOR_SCOPES: tuple[str, ...] = (ADMIN,)
+# What a customer's client gets when none are asked for: all it may hold.
+DEFAULT_SCOPES: tuple[str, ...] = CUSTOMER_SCOPES
+
+
+def allowed_scopes(operator: bool) -> tuple[str, ...]:
+    """The scopes a client may hold: an operator client's, or a customer client's."""
+    return OPERATOR_SCOPES if operator else CUSTOMER_SCOPES
 
 
 class UnknownScope(ValueError):

@@ -1,7 +1,9 @@
 """Access tokens: HS256 JWTs (PyJWT) naming the client, its customer and the granted scopes.
 
 A token alone is not enough: every request also checks that the client is still
-enabled (``api/deps.py``), so disabling a client stops its tokens at once.
+enabled, its customer too, and that its credentials were not rotated since the
+token was issued (``domain/access.py``), so each of those stops its tokens at once.
+An operator client's token names no customer (``cus`` is null).
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ ALGORITHM = "HS256"
 @dataclass(frozen=True)
 class TokenClaims:
     client_id: str
-    customer_id: int
+    customer_id: int | None
     scopes: frozenset[str]
     expires_at: int
+    # The client's credentials version when the token was issued (0 for tokens that
+    # predate rotation, which name none).
+    credentials_version: int = 0
 
 
 class TokenService:
@@ -36,13 +41,16 @@ class TokenService:
         self.ttl_seconds = ttl_seconds
         self._verified: dict[str, TokenClaims] = {}
 
-    def issue(self, client_id: str, customer_id: int, scopes: list[str]) -> str:
+    def issue(
+        self, client_id: str, customer_id: int | None, scopes: list[str], version: int = 0
+    ) -> str:
         now = int(time.time())
         claims = {
             "iss": ISSUER,
             "sub": client_id,
             "cus": customer_id,
             "scope": " ".join(scopes),
+            "ver": version,
             "iat": now,
             "exp": now + self.ttl_seconds,
         }
@@ -67,18 +75,27 @@ class TokenService:
                 self._key,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "sub", "cus", "scope", "iss"]},
+                # Not "cus": PyJWT's require refuses a null claim, an operator's.
+                options={"require": ["exp", "sub", "scope", "iss"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken("The access_token has expired: request a new one.") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken() from exc
+        if "cus" not in claims:
+            raise InvalidToken()
         customer_id = claims["cus"]
-        if not isinstance(customer_id, int) or not isinstance(claims["scope"], str):
+        version = claims.get("ver", 0)
+        if (
+            not (customer_id is None or isinstance(customer_id, int))
+            or not isinstance(claims["scope"], str)
+            or not isinstance(version, int)
+        ):
             raise InvalidToken()
         return TokenClaims(
             client_id=str(claims["sub"]),
             customer_id=customer_id,
             scopes=frozenset(claims["scope"].split()),
             expires_at=int(claims["exp"]),
+            credentials_version=version,
         )

@@ -43,6 +43,8 @@ customers = Table(
     Column("name", String(64), nullable=False, unique=True),
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # A disabled customer's clients get no tokens, and their tokens are refused.
+    Column("disabled_at", DateTime(timezone=True), nullable=True),
 )
 
 apps = Table(
@@ -68,7 +70,10 @@ clients = Table(
     Column("label", String(200), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("disabled_at", DateTime(timezone=True), nullable=True),
+    # When the client was last issued an access token.
     Column("last_used_at", DateTime(timezone=True), nullable=True),
+    # One more on each rotation; tokens carry it, so older tokens are refused.
+    Column("credentials_version", Integer, nullable=False, server_default="0"),
 )
 
 # One row per stored object version. ``upload_id`` is the signed URL's id: its

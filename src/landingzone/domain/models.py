@@ -17,6 +17,13 @@ class Customer:
     name: str
     timezone: str
     created_at: datetime
+    # Set by `PATCH /admin/v1/customers/{name}` with "disabled": true: the customer's
+    # clients get no tokens and their tokens are refused (SPEC §9).
+    disabled_at: datetime | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 @dataclass(frozen=True)
@@ -29,18 +36,32 @@ class App:
 
 @dataclass(frozen=True)
 class Client:
+    """An OAuth client: a customer's integration, or an operator's (``customer_id`` None)."""
+
     id: int
     client_id: str
-    customer_id: int
+    customer_id: int | None
     secret_hash: str
     api_key_hash: str
     scopes: tuple[str, ...]
     created_at: datetime
     disabled_at: datetime | None
+    label: str | None = None
+    # When the client was last issued an access token (not each request it makes).
+    last_used_at: datetime | None = None
+    # One more on each rotation: a token names the version it was issued under, so
+    # rotating refuses every token issued before it at once.
+    credentials_version: int = 0
+    # The client's customer is disabled: the client is refused as if it were disabled.
+    customer_disabled: bool = False
 
     @property
     def enabled(self) -> bool:
         return self.disabled_at is None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.customer_id is None
 
 
 @dataclass(frozen=True)

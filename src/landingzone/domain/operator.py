@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from landingzone.domain.admin import AdminService, IssuedClient
+from landingzone.domain.audit import AuditRecord
+from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
 from landingzone.domain.installation import DemoTenant, SecretKeyCheck, seed_demo
 from landingzone.domain.integrity import IntegrityService, VerifyReport
 from landingzone.domain.models import App, Client, Customer, DatasetTypeVersion, StoredObject
+from landingzone.domain.paging import Page
 from landingzone.domain.ports import Tenants
 from landingzone.domain.users import UserService
 from landingzone.errors import ConfigurationError
@@ -31,6 +34,7 @@ class Operator:
     key: SecretKeyCheck
     tenants: Tenants
     admin: AdminService
+    audit_log: AuditLogService
     datasets: DatasetService
     users: UserService  # portal users: `admin user ...` calls it directly
     catalog: CatalogService  # every customer's files and submissions (`admin file ...`)
@@ -72,6 +76,9 @@ class Operator:
     def list_customers(self) -> list[Customer]:
         return self.admin.list_customers()
 
+    def update_customer(self, name: str, timezone: str | None, disabled: bool | None) -> Customer:
+        return self.admin.update_customer(name, timezone, disabled)
+
     def create_app(self, customer_name: str, app_id: str) -> tuple[App, Customer]:
         app = self.admin.create_app(customer_name, app_id)
         return app, self.admin.customer(customer_name)
@@ -79,17 +86,37 @@ class Operator:
     def list_apps(self, customer_name: str | None) -> list[tuple[App, Customer]]:
         return self.admin.list_apps(customer_name)
 
-    def create_client(self, customer_name: str, scopes: list[str] | None) -> IssuedClient:
-        return self.admin.create_client(customer_name, scopes, self.scope_uri_prefix)
+    def create_client(
+        self, customer_name: str, scopes: list[str] | None, label: str | None = None
+    ) -> IssuedClient:
+        return self.admin.create_client(customer_name, scopes, self.scope_uri_prefix, label)
 
-    def list_clients(self, customer_name: str | None) -> list[tuple[Client, Customer]]:
+    def create_operator_client(self, label: str | None) -> IssuedClient:
+        return self.admin.create_operator_client(label)
+
+    def list_clients(self, customer_name: str | None) -> list[tuple[Client, Customer | None]]:
         return self.admin.list_clients(customer_name)
 
-    def disable_client(self, client_id: str) -> tuple[Client, Customer]:
+    def disable_client(self, client_id: str) -> tuple[Client, Customer | None]:
         client = self.admin.disable_client(client_id)
-        owner = self.tenants.get_customer(client.customer_id)
-        assert owner is not None  # a client's customer is never deleted
-        return client, owner
+        return client, self.admin.owner(client)
+
+    def enable_client(self, client_id: str) -> tuple[Client, Customer | None]:
+        client = self.admin.enable_client(client_id)
+        return client, self.admin.owner(client)
+
+    def rotate_client(self, client_id: str) -> IssuedClient:
+        return self.admin.rotate_client(client_id)
+
+    def audit(
+        self,
+        customer: str | None,
+        actor: str | None,
+        action: str | None,
+        since: str | None,
+        limit: int,
+    ) -> Page[AuditRecord]:
+        return self.audit_log.page(customer, actor, action, since, limit)
 
     # -- dataset types and stored objects -----------------------------------------------
 

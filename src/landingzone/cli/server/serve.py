@@ -94,7 +94,7 @@ def demo_document(issued: DemoTenant) -> dict[str, object]:
         "client_id": issued.client.client_id,
         "client_secret": issued.client_secret,
         "api_key": issued.api_key,
-        "customer": issued.customer.name,
+        "customer": issued.customer_name,
         "scopes": list(issued.client.scopes),
     }
     if issued.operator is not None:

@@ -1,8 +1,12 @@
 """control plane: the audit log, and clients that belong to no customer (operators)
 
 Operator clients (SPEC §9) have no customer, so ``clients.customer_id`` becomes
-nullable; every client gains a ``label`` and ``last_used_at``. ``audit_log``
-records one row per state change, written in the change's own transaction.
+nullable; every client gains a ``label``, ``last_used_at`` and a
+``credentials_version`` (rotation refuses tokens of older versions), and a customer
+``disabled_at``. Only operator clients may hold ``admin`` now: customer clients of
+older installations that hold it lose it here (create an operator client instead).
+``audit_log`` records one row per state change, written in the change's own
+transaction.
 
 Revision ID: 0008
 Revises: 0007
@@ -24,6 +28,12 @@ def upgrade() -> None:
         batch_op.alter_column("customer_id", existing_type=sa.Integer(), nullable=True)
         batch_op.add_column(sa.Column("label", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("credentials_version", sa.Integer(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True))
+    strip_admin_from_customer_clients()
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
@@ -47,9 +57,31 @@ def upgrade() -> None:
     op.create_index("ix_audit_log_at", "audit_log", ["at"])
 
 
+def strip_admin_from_customer_clients() -> None:
+    """``admin`` is an operator client's scope only (SPEC §9): customer clients keep the rest."""
+    clients = sa.table(
+        "clients",
+        sa.column("id", sa.Integer()),
+        sa.column("customer_id", sa.Integer()),
+        sa.column("scopes", sa.String()),
+    )
+    conn = op.get_bind()
+    rows = conn.execute(
+        sa.select(clients.c.id, clients.c.scopes).where(clients.c.customer_id.isnot(None))
+    ).all()
+    for row in rows:
+        scopes = row.scopes.split()
+        if "admin" in scopes:
+            kept = " ".join(s for s in scopes if s != "admin")
+            conn.execute(sa.update(clients).where(clients.c.id == row.id).values(scopes=kept))
+
+
 def downgrade() -> None:
     op.drop_table("audit_log")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("disabled_at")
     with op.batch_alter_table("clients", schema=None) as batch_op:
+        batch_op.drop_column("credentials_version")
         batch_op.drop_column("last_used_at")
         batch_op.drop_column("label")
         batch_op.alter_column("customer_id", existing_type=sa.Integer(), nullable=False)

@@ -1,0 +1,49 @@
+"""`GET /admin/v1/audit` (SPEC §9): the audit log, newest first, filtered and paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from landingzone.api.admin_common import PREFIX, admin_answers, page_json, page_params
+from landingzone.api.context import context
+from landingzone.api.deps import authorize
+from landingzone.api.query import single_param
+from landingzone.auth.scopes import ADMIN
+from landingzone.domain.admin import InvalidField
+from landingzone.domain.audit import AuditRecord
+from landingzone.errors import BadRequest
+from landingzone.timeutil import iso_z
+
+router = APIRouter(prefix=PREFIX, tags=["admin"])
+FILTERS = ("customer", "actor", "action", "since")
+
+
+def audit_json(entry: AuditRecord) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": iso_z(entry.at),
+        "actor": entry.actor,
+        "customer": entry.customer,
+        "action": entry.action,
+        "target": entry.target,
+        "requestId": entry.request_id,
+        "outcome": entry.outcome,
+    }
+
+
+@router.get("/audit", summary="The audit log, newest first")
+def audit_log(request: Request) -> JSONResponse:
+    authorize(request, ADMIN)
+    limit, cursor = page_params(request, set(FILTERS))
+    given = {name: single_param(request, name) or None for name in FILTERS}
+    with admin_answers():  # an unknown customer: 404
+        try:
+            page = context(request).audit_log.page(
+                given["customer"], given["actor"], given["action"], given["since"], limit, cursor
+            )
+        except InvalidField as exc:  # a query parameter, not a body field: a 400
+            raise BadRequest(exc.message) from None
+    return page_json(page, audit_json)
