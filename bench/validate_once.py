@@ -1,4 +1,4 @@
-"""Time one validation of a CSV file, engine only: the dataset type is parsed before the clock starts.
+"""Time one validation of a CSV file, engine only: the dataset type is parsed first.
 
 For before/after comparisons of the validator across two checkouts (each run with its
 own ``PYTHONPATH``), alternated, so that what is compared is the engine and not start-up
