@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "design" / "architecture.md"
 PACKAGE = ROOT / "src" / "landingzone"
-# `api/push.py`, `validation/`, `bootstrap.py`: paths inside src/landingzone.
+# `api/push.py`, `validation/`, `settings.py`: paths inside src/landingzone.
 MODULE_PATH = re.compile(r"`((?:[a-z_0-9]+/)*(?:[a-z_0-9]+\.py|[a-z_0-9]+/))`")
 SPEC_ROW = re.compile(r"^\| §(\d+)\b", re.MULTILINE)
 SPEC_SECTIONS = range(1, 14)
