@@ -26,7 +26,8 @@ def emit_json(document: Any) -> None:
 def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     grid = Table(title=title)
     for column in columns:
-        grid.add_column(column)
+        # Wrap, never cut: people copy ids and actions out of these tables.
+        grid.add_column(column, overflow="fold")
     for row in rows:
         grid.add_row(*("" if v is None else str(v) for v in row))
     console.print(grid)
