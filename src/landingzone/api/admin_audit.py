@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from landingzone.api.admin_common import PREFIX, admin_answers, page_json, page_params
 from landingzone.api.context import context
 from landingzone.api.deps import authorize
+from landingzone.api.documents import audit_json
 from landingzone.api.query import single_param
 from landingzone.auth.scopes import ADMIN
 from landingzone.domain.admin import InvalidField
-from landingzone.domain.audit import AuditRecord
 from landingzone.errors import BadRequest
-from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix=PREFIX, tags=["admin"])
 FILTERS = ("customer", "actor", "action", "since")
-
-
-def audit_json(entry: AuditRecord) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": iso_z(entry.at),
-        "actor": entry.actor,
-        "customer": entry.customer,
-        "action": entry.action,
-        "target": entry.target,
-        "requestId": entry.request_id,
-        "outcome": entry.outcome,
-    }
 
 
 @router.get("/audit", summary="The audit log, newest first")

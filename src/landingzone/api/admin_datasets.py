@@ -6,19 +6,17 @@ The same use-cases as `landingzone admin dataset ...` (domain/datasets.py); the 
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize, request_body
+from landingzone.api.documents import version_json
 from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
 from landingzone.domain.access import Principal
-from landingzone.domain.models import DatasetTypeVersion
-from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/admin/v1/datasets", tags=["admin"])
 Name = Annotated[str, Path(alias="name", description="A dataset type's name.")]
@@ -27,22 +25,6 @@ Name = Annotated[str, Path(alias="name", description="A dataset type's name.")]
 def operator_caller(request: Request) -> Principal:
     """The caller, with scope admin: a dependency, so it is checked before the body is read."""
     return authorize(request, ADMIN)
-
-
-def version_json(found: DatasetTypeVersion, definition: bool = False) -> dict[str, Any]:
-    """A version as `landingzone admin dataset list --json` prints it; ``definition``: in full."""
-    document: dict[str, Any] = {
-        "name": found.dataset.name,
-        "version": found.version,
-        "title": found.dataset.title,
-        "fields": len(found.dataset.table_schema.fields),
-        "headerPolicy": found.dataset.header_policy.value,
-        "maxBadRecords": found.dataset.max_bad_records,
-        "createdAt": iso_z(found.created_at),
-    }
-    if definition:
-        document["definition"] = json.loads(found.dataset.to_json())
-    return document
 
 
 @router.get("", summary="Dataset types, the newest version of each, by name")

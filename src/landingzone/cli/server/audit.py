@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from landingzone.api.documents import audit_json
 from landingzone.cli.output import JsonFlag, emit_json, table
 from landingzone.cli.server.operator import operator
 from landingzone.domain.admin import UnknownCustomer
-from landingzone.domain.audit import AuditRecord
 from landingzone.domain.paging import DEFAULT_PAGE, MAX_PAGE
 from landingzone.errors import NotFound
 from landingzone.timeutil import iso_z
-
-
-def entry_json(entry: AuditRecord) -> dict[str, Any]:
-    return {
-        "id": entry.id,
-        "at": iso_z(entry.at),
-        "actor": entry.actor,
-        "customer": entry.customer,
-        "action": entry.action,
-        "target": entry.target,
-        "requestId": entry.request_id,
-        "outcome": entry.outcome,
-    }
 
 
 def audit(
@@ -54,7 +41,7 @@ def audit(
         except UnknownCustomer as exc:
             raise NotFound(f"{exc.message} See 'landingzone admin customer list'.") from None
     if json:
-        emit_json([entry_json(entry) for entry in page.items])
+        emit_json([audit_json(entry) for entry in page.items])
         return
     table(
         "Audit log",

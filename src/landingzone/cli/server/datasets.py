@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import json as jsonlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from landingzone.api.documents import version_json
 from landingzone.cli.output import JsonFlag, emit_json, fail, table
 from landingzone.cli.server.operator import operator
-from landingzone.domain.models import DatasetTypeVersion
 from landingzone.timeutil import iso_z
 
 dataset_app = typer.Typer(no_args_is_help=True, help="Dataset types: schemas for validated files.")
-
-
-def version_json(found: DatasetTypeVersion, full: bool = False) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "name": found.dataset.name,
-        "version": found.version,
-        "title": found.dataset.title,
-        "fields": len(found.dataset.table_schema.fields),
-        "headerPolicy": found.dataset.header_policy.value,
-        "maxBadRecords": found.dataset.max_bad_records,
-        "createdAt": iso_z(found.created_at),
-    }
-    if full:
-        document["definition"] = jsonlib.loads(found.dataset.to_json())
-    return document
 
 
 @dataset_app.command("add")
@@ -79,8 +64,8 @@ def dataset_show(name: str, json: JsonFlag = False) -> None:
     found = history.latest
     if json:
         # As GET /admin/v1/datasets/{name} answers it.
-        versions = [version_json(v, full=True) for v in history.versions]
-        emit_json({**version_json(found, full=True), "versions": versions})
+        versions = [version_json(v, definition=True) for v in history.versions]
+        emit_json({**version_json(found, definition=True), "versions": versions})
         return
     typer.echo(f"{found.dataset.name} version {found.version}: {found.dataset.title or ''}")
     if len(history.versions) > 1:
