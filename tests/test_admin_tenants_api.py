@@ -49,6 +49,8 @@ def test_customers_are_created_read_listed_in_pages_and_changed(
         "disabled": False,
         "createdAt": created.json()["createdAt"],
     }
+    assert created.headers["Location"] == f"{A}/customers/acme"
+    assert http.get(created.headers["Location"], headers=ops).json() == created.json()
     for name in ("beta", "gamma"):
         assert http.post(f"{A}/customers", json={"name": name}, headers=ops).status_code == 201
     first = http.get(f"{A}/customers", params={"limit": 2}, headers=ops).json()

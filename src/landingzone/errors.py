@@ -157,6 +157,10 @@ class UnknownDatasetType(InvalidDocument):
         self.known = ", ".join(known) or "none yet"
 
 
+class InvalidReplacement(InvalidDocument):
+    """``replaces`` names no file of the caller's, or one of another dataset type."""
+
+
 class InvalidFileName(InvalidDocument):
     """A file's name breaks the filename rules; ``problem`` says which."""
 

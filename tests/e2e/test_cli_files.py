@@ -231,3 +231,28 @@ def test_ctrl_c_during_the_upload_prints_the_id_and_stores_nothing(
     status = run(server, "files", "status", file_id, "--json")
     document = json.loads(status.stdout)
     assert document["status"] == "Pending" and document["uploadedAt"] is None
+
+
+def test_a_correction_supersedes_and_retract_deletes(server: ServerProcess, tmp_path: Path) -> None:
+    first = run(server, "files", "upload", "--dataset", "transactions",
+                str(csv_file(tmp_path / "v1.csv", "1.50", "2.50")))  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    old = first.stdout.split()[0]
+    fixed = run(server, "files", "upload", "--dataset", "transactions", "--replaces", old,
+                str(csv_file(tmp_path / "v2.csv", "1.75")))  # fmt: skip
+    assert fixed.returncode == 0, fixed.stderr
+    new = fixed.stdout.split()[0]
+    shown = run(server, "files", "status", old)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"{old}  Superseded")
+    assert f"superseded by {new}: its rows no longer count" in shown.stdout
+
+    again = run(server, "files", "upload", "--dataset", "transactions", "--replaces", "nope",
+                str(tmp_path / "v2.csv"))  # fmt: skip
+    assert again.returncode != 0
+    assert "--replaces: no file with id 'nope'." in again.stderr
+
+    retracted = run(server, "files", "retract", new, "--json")
+    assert retracted.returncode == 0, retracted.stderr
+    assert json.loads(retracted.stdout)["status"] == "Deleted"
+    assert run(server, "files", "status", new).stdout.startswith(f"{new}  Deleted")

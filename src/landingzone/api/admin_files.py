@@ -1,4 +1,4 @@
-"""The admin API's files (SPEC §9): every customer's files, one file, and its retry.
+"""The admin API's files (SPEC §9): every customer's files, one file, its retry and retraction.
 
 The same use-cases as `landingzone admin file ...` (domain/catalog.py). A file reads as
 ``GET /analytics/files/{id}`` answers it, plus its ``customer``.
@@ -61,3 +61,11 @@ def retry_file(file_id: FileId, request: Request) -> JSONResponse:
     only_params(request, set())
     retried = context(request).catalog.retry_file(file_id, actor(request, principal))
     return JSONResponse(customer_file_json(retried))
+
+
+@router.delete("/{id}", summary="Retract a file of any customer: its rows and bytes go")
+def retract_file(file_id: FileId, request: Request) -> JSONResponse:
+    principal = authorize(request, ADMIN)
+    only_params(request, set())
+    retracted = context(request).catalog.retract_file(file_id, actor(request, principal))
+    return JSONResponse(customer_file_json(retracted))

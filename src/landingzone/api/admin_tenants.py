@@ -112,7 +112,11 @@ def create_customer(principal: OperatorCaller, raw: RawBody, request: Request) -
         customer = context(request).admin.create_customer(
             body.name, body.timezone, actor(request, principal)
         )
-    return JSONResponse(customer_json(customer), status_code=201)
+    return JSONResponse(
+        customer_json(customer),
+        status_code=201,
+        headers={"Location": f"/admin/v1/customers/{customer.name}"},
+    )
 
 
 @router.get("/customers/{name}", summary="A customer")

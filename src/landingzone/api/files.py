@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 
 from landingzone.api.context import context
-from landingzone.api.deps import authorize
+from landingzone.api.deps import actor, authorize
 from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import FILES_READ, FILES_WRITE
 from landingzone.domain.models import FileRecord
@@ -40,6 +40,14 @@ class UploadRequest(BaseModel):
 
     dataset_type: Annotated[str, Field(alias="datasetType", description="A dataset type name.")]
     file: FileSpec
+    replaces: Annotated[
+        str | None,
+        Field(
+            description="The id of a file of the caller's that this one corrects: once this "
+            "file Completes, that one becomes Superseded and its rows leave analytics in "
+            "the same commit."
+        ),
+    ] = None
 
 
 def _time(value: Any) -> str | None:
@@ -85,6 +93,9 @@ def file_json(record: FileRecord, errors: list[CellError] | None = None) -> dict
         # list shows fewer than were kept (the export has all that were kept).
         "errorsTruncated": record.errors_truncated or record.error_count > len(errors or []),
         "errors": [error_json(e) for e in errors or []],
+        "replaces": record.replaces,
+        "supersededBy": record.superseded_by,
+        "retiredAt": _time(record.retired_at),
     }
 
 
@@ -92,20 +103,40 @@ def file_json(record: FileRecord, errors: list[CellError] | None = None) -> dict
 def create_upload(body: UploadRequest, request: Request) -> JSONResponse:
     principal = authorize(request, FILES_WRITE)
     issued = context(request).files.create(
-        principal.customer_id, body.dataset_type, body.file.name, body.file.type
+        principal.customer_id,
+        body.dataset_type,
+        body.file.name,
+        body.file.type,
+        actor(request, principal),
+        body.replaces,
     )
     record = issued.file
-    return JSONResponse(
-        {
-            "id": record.id,
-            "uploadUrl": issued.upload_url,
-            "expiresAt": iso_z(record.url_expires_at),
-            "status": record.status.value,
-            "datasetType": record.dataset_name,
-            "file": {"name": record.name, "type": record.file_type},
-        },
-        status_code=201,
+    document: dict[str, Any] = {
+        "id": record.id,
+        "uploadUrl": issued.upload_url,
+        "expiresAt": iso_z(record.url_expires_at),
+        "status": record.status.value,
+        "datasetType": record.dataset_name,
+        "file": {"name": record.name, "type": record.file_type},
+    }
+    if record.replaces is not None:
+        # Only then: the seed's answer has exactly the fields above.
+        document["replaces"] = record.replaces
+    return JSONResponse(document, status_code=201)
+
+
+@router.delete("/{id}", summary="Retract a file: its rows leave analytics, its bytes go")
+def retract_file(
+    file_id: Annotated[
+        str, Path(alias="id", description="The id from POST /analytics/files/upload")
+    ],
+    request: Request,
+) -> JSONResponse:
+    principal = authorize(request, FILES_WRITE)
+    record = context(request).files.retract(
+        principal.customer_id, file_id, actor(request, principal)
     )
+    return JSONResponse(file_json(record))
 
 
 @router.get("/{id}", summary="A file's status and import statistics")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from landingzone.api.context import context
-from landingzone.api.deps import authorize
+from landingzone.api.deps import actor, authorize
 from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import CONNECTOR_WRITE
 from landingzone.domain.models import FileRecord, StoredObject
@@ -23,7 +23,8 @@ AppId = Annotated[str, Path(alias="appId", description="The app the files are fo
 # The one route here that is async although it reaches the database: profiled under
 # load (bench/README.md, "Where the time goes"), a sync handler's thread-pool hand-offs
 # were ~14% of a 100-URL batch's CPU, and its catalog reads take well under a
-# millisecond on the event loop (verified tokens are cached).
+# millisecond on the event loop (verified tokens are cached). Its audit entry is
+# committed by a writer thread, in a group with the other requests' (db/audit_group.py).
 @router.get(
     "/upload",
     summary="Signed upload URLs for up to 100 filenames",
@@ -32,11 +33,12 @@ AppId = Annotated[str, Path(alias="appId", description="The app the files are fo
 async def upload_urls(app_id: AppId, request: Request) -> JSONResponse:
     principal = authorize(request, CONNECTOR_WRITE)
     only_params(request, {"filenames", "type"})
-    urls = context(request).push.upload_urls(
+    urls = await context(request).push.upload_urls(
         principal.customer_id,
         app_id,
         utf8_values(request, "filenames"),
         single_param(request, "type"),
+        actor(request, principal),
     )
     return JSONResponse(urls)
 

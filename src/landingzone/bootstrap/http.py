@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from landingzone.api.context import ApiContext
 from landingzone.auth.signing import UrlSigner
 from landingzone.auth.tokens import TokenService
+from landingzone.db.audit_group import GroupCommitAudit
 from landingzone.domain.access import AccessService
 from landingzone.domain.analytics import SummaryService
 from landingzone.domain.downloads import DownloadService
@@ -31,12 +32,20 @@ def api_context(services: Services) -> ApiContext:
     return ApiContext(
         access=AccessService(tenants, tokens, keys.pepper, settings.scope_uri_prefix),
         push=PushService(
-            tenants, services.objects, services.files, services.dataset_repo, signer, ttl
+            tenants,
+            services.objects,
+            services.files,
+            services.dataset_repo,
+            signer,
+            ttl,
+            GroupCommitAudit(services.engine),
         ),
         uploads=UploadService(
             services.targets, services.backend.staging, embedded, settings.max_object_size
         ),
-        files=FilesService(tenants, services.dataset_repo, services.files, signer, ttl),
+        files=FilesService(
+            tenants, services.dataset_repo, services.files, signer, ttl, services.retirement
+        ),
         limiter=RateLimiter(
             settings.rate_limit_storage, settings.rate_limit, settings.rate_limit_burst
         ),

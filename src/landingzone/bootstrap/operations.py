@@ -31,6 +31,7 @@ def pipeline(services: Services, workers: int | None = None) -> PipelineRunner:
         analytics=services.backend.analytics,
         error_cap=settings.error_cap,
         spool_dir=settings.spool_dir,
+        retirement=services.retirement,
     )
     submission_job = SubmissionJob(
         submissions=services.submissions,
@@ -45,8 +46,9 @@ def pipeline(services: Services, workers: int | None = None) -> PipelineRunner:
         landing_seconds=settings.s3_poll_seconds,
     )
     return PipelineRunner(
-        services.files, job, services.submissions, submission_job, runner_settings, services.lander
-    )
+        services.files, job, services.submissions, submission_job, runner_settings,
+        services.lander, services.retirement,
+    )  # fmt: skip
 
 
 def operator(services: Services) -> Operator:

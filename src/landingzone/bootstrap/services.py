@@ -26,6 +26,7 @@ from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
 from landingzone.domain.landing import Lander
 from landingzone.domain.operator import Operator
+from landingzone.domain.retirement import FileRetirement
 from landingzone.domain.targets import UploadTargets
 from landingzone.domain.users import UserService
 from landingzone.errors import ConfigurationError
@@ -58,6 +59,7 @@ class Services:
     targets: UploadTargets
     lander: Lander | None  # lands pre-signed S3 uploads; the local store sees every PUT
     housekeeping: Housekeeping
+    retirement: FileRetirement  # removes what superseded and retracted files leave
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -75,6 +77,7 @@ class Services:
         targets = UploadTargets(tenants, objects, files, dataset_repo, backend.store)
         audit = AuditRepository(engine)
         incoming = backend.incoming
+        retirement = FileRetirement(files, backend.store, backend.analytics)
         return cls(
             settings=settings,
             engine=engine,
@@ -90,12 +93,13 @@ class Services:
             audit=audit,
             audit_log=AuditLogService(audit, tenants),
             users=UserService(UserRepository(engine), tenants, audit, PasswordHashing()),
-            catalog=CatalogService(tenants, dataset_repo, files, submissions),
+            catalog=CatalogService(tenants, dataset_repo, files, submissions, retirement),
             targets=targets,
             lander=None
             if incoming is None
             else Lander(incoming, targets, settings.max_object_size),
             housekeeping=Housekeeping(backend.store, [objects, submissions], settings.spool_dir),
+            retirement=retirement,
         )
 
     @property

@@ -12,7 +12,8 @@ from typing import Any
 from landingzone.client.http import Session, poll
 from landingzone.client.push import Progress, file_digests, put_file
 
-FINAL = ("Completed", "Failed")
+# A file in one of these stays there (or, Completed, may still be superseded or retracted).
+FINAL = ("Completed", "Failed", "Superseded", "Deleted")
 # Polling for the verdict: from this interval, doubling, up to the cap.
 FIRST_POLL_SECONDS = 0.25
 MAX_POLL_SECONDS = 5.0
@@ -23,7 +24,7 @@ class FileStatus:
     """A Files API file as the server reports it (GET /analytics/files/{id})."""
 
     id: str
-    status: str  # Pending, Processing, Completed or Failed
+    status: str  # Pending, Processing, Completed, Failed, Superseded or Deleted
     failure_reason: str | None
     statistics: dict[str, Any]
     error_count: int
@@ -83,8 +84,12 @@ class FilesApi:
         timeout: float | None = None,
         progress: Progress | None = None,
         on_status: StatusCallback | None = None,
+        replaces: str | None = None,
     ) -> FileStatus:
         """Ask for an upload URL, PUT the file, and (``wait``) poll until Completed or Failed.
+
+        ``replaces`` is the id of an earlier file this one corrects: when this one
+        Completes, that one becomes Superseded and its rows stop counting.
 
         The three steps are also ``create_upload``, ``send`` and ``wait``, for a
         caller that wants the file id before the bytes are sent. Polls with
@@ -92,17 +97,19 @@ class FilesApi:
         returns the latest status instead of waiting on.
         """
         path = Path(path)
-        target = self.create_upload(dataset_type, path.name)
+        target = self.create_upload(dataset_type, path.name, replaces=replaces)
         status = self.send(target, path, progress=progress)
         return self.wait(status.id, timeout, on_status=on_status) if wait else status
 
-    def create_upload(self, dataset_type: str, name: str) -> UploadTarget:
-        """Step 1: a file id and a one-time upload URL for a file called ``name``."""
-        created = self._session.request(
-            "POST",
-            "/analytics/files/upload",
-            json={"datasetType": dataset_type, "file": {"name": name, "type": "csv"}},
-        ).json()
+    def create_upload(
+        self, dataset_type: str, name: str, *, replaces: str | None = None
+    ) -> UploadTarget:
+        """Step 1: a file id and a one-time upload URL for a file called ``name``
+        (which, once Completed, supersedes the file ``replaces``)."""
+        body: dict[str, Any] = {"datasetType": dataset_type, "file": {"name": name, "type": "csv"}}
+        if replaces is not None:
+            body["replaces"] = replaces
+        created = self._session.request("POST", "/analytics/files/upload", json=body).json()
         return UploadTarget(
             id=str(created["id"]),
             upload_url=str(created["uploadUrl"]),
@@ -125,6 +132,12 @@ class FilesApi:
             partial(put_file, self._session, target.upload_url, path, md5, progress)
         )
         return self.status(target.id)
+
+    def retract(self, file_id: str) -> FileStatus:
+        """Retract a file: its rows leave analytics, its bytes are deleted (status Deleted)."""
+        return FileStatus.from_json(
+            self._session.request("DELETE", f"/analytics/files/{file_id}").json()
+        )
 
     def status(self, file_id: str) -> FileStatus:
         return FileStatus.from_json(

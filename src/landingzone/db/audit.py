@@ -13,16 +13,26 @@ from landingzone.timeutil import as_utc, utcnow
 
 def insert_audit(conn: Connection, entry: AuditEntry) -> None:
     """Write ``entry`` in the transaction of ``conn``: it commits with the change it records."""
+    insert_audits(conn, [entry])
+
+
+def insert_audits(conn: Connection, entries: list[AuditEntry]) -> None:
+    """Write ``entries`` in the transaction of ``conn``, in their order."""
+    at = utcnow()
     conn.execute(
-        insert(audit_log).values(
-            at=utcnow(),
-            actor=entry.actor,
-            customer_id=entry.customer_id,
-            action=entry.action,
-            target=entry.target,
-            request_id=entry.request_id,
-            outcome=entry.outcome,
-        )
+        insert(audit_log),
+        [
+            {
+                "at": at,
+                "actor": entry.actor,
+                "customer_id": entry.customer_id,
+                "action": entry.action,
+                "target": entry.target,
+                "request_id": entry.request_id,
+                "outcome": entry.outcome,
+            }
+            for entry in entries
+        ],
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     Select,
@@ -16,15 +17,16 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     tuple_,
     update,
 )
 
-from landingzone.db.audit import insert_audit
+from landingzone.db.audit import insert_audit, insert_audits
 from landingzone.db.leases import LeasedQueue
 from landingzone.db.objects import ObjectRepository
-from landingzone.db.tables import customers, file_errors, files
-from landingzone.domain.audit import AuditEntry
+from landingzone.db.tables import customers, file_errors, files, objects
+from landingzone.domain.audit import PIPELINE, AuditEntry
 from landingzone.domain.listings import CustomerFile, FileFilter
 from landingzone.domain.models import (
     FileOutcome,
@@ -34,10 +36,12 @@ from landingzone.domain.models import (
     StoredObject,
 )
 from landingzone.domain.ports import UploadAlreadyUsed
+from landingzone.domain.retirement import RetiredFile
 from landingzone.timeutil import as_utc, as_utc_or_none, utcnow
 from landingzone.validation.report import CellError
 
 EXPIRED_UNUSED = "upload URL expired unused: ask for a new upload URL"
+EXPIRE = "file.expire"  # the audit log's action for it
 # The pipeline's queue: uploaded Pending files, oldest upload first.
 QUEUE = LeasedQueue(
     table=files,
@@ -77,6 +81,9 @@ def _file(row: Any) -> FileRecord:
         duration_ms=row.duration_ms,
         error_count=row.error_count,
         errors_truncated=bool(row.errors_truncated),
+        replaces=row.replaces,
+        superseded_by=row.superseded_by,
+        retired_at=as_utc_or_none(row.retired_at),
     )
 
 
@@ -108,6 +115,7 @@ def _insert_file(
         "upload_id": record.upload_id,
         "url_expires_at": record.url_expires_at,
         "created_at": record.created_at,
+        "replaces": record.replaces,
     }
     if uploaded is not None:
         values.update(
@@ -132,9 +140,12 @@ class FileRepository:
         # S3 an upload that started in time lands only when the lander sees it.
         self._expiry_grace = timedelta(seconds=expiry_grace)
 
-    def create(self, record: FileRecord) -> FileRecord:
+    def create(self, record: FileRecord, audit: AuditEntry) -> FileRecord:
+        """Insert a new Pending file with ``audit`` (its upload URL issued), in one transaction."""
         with self._engine.begin() as conn:
-            return _insert_file(conn, record)
+            created = _insert_file(conn, record)
+            insert_audit(conn, audit)
+        return created
 
     def get(self, file_id: str) -> FileRecord | None:
         with self._engine.connect() as conn:
@@ -230,12 +241,15 @@ class FileRepository:
         if customer_id is not None:
             query = query.where(files.c.customer_id == customer_id)
         with self._engine.begin() as conn:
-            result = conn.execute(
+            expired = conn.execute(
                 query.values(
                     status=FileStatus.FAILED.value, failure_reason=EXPIRED_UNUSED, finished_at=now
-                )
-            )
-        return int(result.rowcount)
+                ).returning(files.c.id, files.c.customer_id)
+            ).all()
+            if expired:
+                entries = [PIPELINE.did(EXPIRE, row.id, row.customer_id) for row in expired]
+                insert_audits(conn, entries)
+        return len(expired)
 
     # -- the pipeline's work queue (FileQueue) -------------------------------------
 
@@ -254,7 +268,13 @@ class FileRepository:
     def complete(
         self, file_id: str, attempt: int, outcome: FileOutcome, errors: list[CellError]
     ) -> bool:
-        """Commit an attempt's result; False if the attempt lost its claim (fencing)."""
+        """Commit an attempt's result; False if the attempt lost its claim (fencing).
+
+        A Completed file that ``replaces`` another supersedes it in the same commit,
+        so a reader of the catalog sees the old file or the new one, never both or
+        neither; the audit log gets the new status (and the supersede) in it too.
+        """
+        now = utcnow()
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(files)
@@ -268,7 +288,7 @@ class FileRepository:
                     duration_ms=outcome.duration_ms,
                     error_count=outcome.error_count,
                     errors_truncated=outcome.errors_truncated,
-                    finished_at=utcnow(),
+                    finished_at=now,
                     lease_owner=None,
                     lease_expires_at=None,
                 )
@@ -279,20 +299,15 @@ class FileRepository:
             if errors:
                 conn.execute(
                     insert(file_errors),
-                    [
-                        {
-                            "file_id": file_id,
-                            "seq": seq,
-                            "row": e.row,
-                            "column": e.column,
-                            "field": e.field,
-                            "value": e.value,
-                            "code": e.code,
-                            "message": e.message[:1024],
-                        }
-                        for seq, e in enumerate(errors)
-                    ],
+                    [_error_row(file_id, seq, e) for seq, e in enumerate(errors)],
                 )
+            row = conn.execute(
+                select(files.c.customer_id, files.c.replaces).where(files.c.id == file_id)
+            ).one()
+            action = "file.complete" if outcome.status is FileStatus.COMPLETED else "file.fail"
+            insert_audit(conn, PIPELINE.did(action, file_id, row.customer_id))
+            if outcome.status is FileStatus.COMPLETED and row.replaces is not None:
+                _supersede(conn, row.replaces, file_id, row.customer_id, now)
         return True
 
     def requeue_expired(self, max_attempts: int) -> tuple[int, int]:
@@ -382,3 +397,112 @@ class FileRepository:
             conn.execute(delete(file_errors).where(file_errors.c.file_id == file_id))
             insert_audit(conn, audit)
         return True
+
+    # -- replace and retract (SPEC §4) ------------------------------------------------
+
+    def replacement_in_flight(self, file_id: str) -> str | None:
+        """The id of a Pending or Processing file that already replaces ``file_id``."""
+        query = select(files.c.id).where(
+            files.c.replaces == file_id,
+            files.c.status.in_([FileStatus.PENDING.value, FileStatus.PROCESSING.value]),
+        )
+        with self._engine.connect() as conn:
+            return conn.execute(query.limit(1)).scalar()
+
+    def retract(self, file_id: str, customer_id: int | None, audit: AuditEntry) -> bool:
+        """Mark the file Deleted (and its object), with ``audit``, in one transaction.
+
+        False when there is no such file (of ``customer_id``, unless None) or it was
+        already Deleted. Its rows and bytes are removed after the commit
+        (``purge_pending``); a worker validating it finds its commit refused.
+        """
+        now = utcnow()
+        query = update(files).where(
+            files.c.id == file_id, files.c.status != FileStatus.DELETED.value
+        )
+        if customer_id is not None:
+            query = query.where(files.c.customer_id == customer_id)
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                query.values(
+                    status=FileStatus.DELETED.value,
+                    retired_at=now,
+                    purge_pending=True,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                )
+            ).rowcount
+            if changed != 1:
+                return False
+            object_pk = select(files.c.object_pk).where(files.c.id == file_id).scalar_subquery()
+            conn.execute(
+                update(objects)
+                .where(objects.c.id == object_pk, objects.c.deleted_at.is_(None))
+                .values(deleted_at=now)
+            )
+            insert_audit(conn, audit)
+        return True
+
+    def retired(self, file_id: str) -> RetiredFile | None:
+        """The file, if it is retired and its purge is still to be done."""
+        rows = self._retired(files.c.id == file_id, 1)
+        return rows[0] if rows else None
+
+    def pending_purges(self, limit: int) -> list[RetiredFile]:
+        return self._retired(true(), limit)
+
+    def purged(self, file_id: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(files).where(files.c.id == file_id).values(purge_pending=False))
+
+    def _retired(self, where: ColumnElement[bool], limit: int) -> list[RetiredFile]:
+        query = (
+            select(files, customers.c.name.label("customer_name"), objects.c.storage_id)
+            .select_from(
+                files.join(customers, customers.c.id == files.c.customer_id).outerjoin(
+                    objects, objects.c.id == files.c.object_pk
+                )
+            )
+            .where(files.c.purge_pending.is_(True), where)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [
+                RetiredFile(_file(row), row.customer_name, row.storage_id)
+                for row in conn.execute(query)
+            ]
+
+
+def _error_row(file_id: str, seq: int, error: CellError) -> dict[str, Any]:
+    return {
+        "file_id": file_id,
+        "seq": seq,
+        "row": error.row,
+        "column": error.column,
+        "field": error.field,
+        "value": error.value,
+        "code": error.code,
+        "message": error.message[:1024],
+    }
+
+
+def _supersede(conn: Connection, old_id: str, new_id: str, customer_id: int, now: datetime) -> None:
+    """Retire ``old_id`` for its replacement ``new_id`` (unless already retired)."""
+    changed = conn.execute(
+        update(files)
+        .where(
+            files.c.id == old_id,
+            files.c.customer_id == customer_id,
+            files.c.status.not_in([FileStatus.SUPERSEDED.value, FileStatus.DELETED.value]),
+        )
+        .values(
+            status=FileStatus.SUPERSEDED.value,
+            superseded_by=new_id,
+            retired_at=now,
+            purge_pending=True,
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    ).rowcount
+    if changed == 1:
+        insert_audit(conn, PIPELINE.did("file.supersede", old_id, customer_id))

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from landingzone.db.audit import insert_audit
 from landingzone.db.tables import apps, customers, objects
+from landingzone.domain.audit import STORE_UPLOAD, UPLOAD_URL, AuditEntry
 from landingzone.domain.downloads import ListedObject, ObjectFilter
 from landingzone.domain.models import NewObject, StoredObject
 from landingzone.domain.ports import UploadAlreadyUsed
@@ -68,6 +70,17 @@ def insert_version(conn: Connection, new: NewObject) -> StoredObject:
     return _stored(row)
 
 
+# Objects whose bytes are still stored: a retracted file's object keeps its row
+# (its version is never reused) but is no longer listed, read or verified.
+LIVE = objects.c.deleted_at.is_(None)
+
+
+def stored_entry(stored: StoredObject) -> AuditEntry:
+    """The audit entry of an upload that became durable: its key and version, no content."""
+    target = f"{stored.object_key} (version {stored.version})"
+    return UPLOAD_URL.did(STORE_UPLOAD, target, stored.customer_id)
+
+
 class ObjectRepository:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -96,6 +109,7 @@ class ObjectRepository:
             try:
                 with self._engine.begin() as conn:
                     stored = insert_version(conn, new)
+                    insert_audit(conn, stored_entry(stored))
                     if also is not None:
                         also(conn, stored)
                 return stored
@@ -106,7 +120,7 @@ class ObjectRepository:
 
     def list_for_app(self, app_pk: int, limit: int, before_id: int | None) -> list[StoredObject]:
         """Newest first; ``before_id`` is the cursor of the previous page."""
-        query = select(objects).where(objects.c.app_pk == app_pk)
+        query = select(objects).where(objects.c.app_pk == app_pk, LIVE)
         if before_id is not None:
             query = query.where(objects.c.id < before_id)
         query = query.order_by(objects.c.id.desc()).limit(limit)
@@ -126,7 +140,7 @@ class ObjectRepository:
         self, after_id: int, limit: int, customer_id: int | None = None
     ) -> list[StoredObject]:
         """Oldest first from ``after_id`` (exclusive): every stored version, page by page."""
-        query = select(objects).where(objects.c.id > after_id)
+        query = select(objects).where(objects.c.id > after_id, LIVE)
         if customer_id is not None:
             query = query.where(objects.c.customer_id == customer_id)
         query = query.order_by(objects.c.id).limit(limit)
@@ -135,7 +149,7 @@ class ObjectRepository:
 
     def get(self, object_pk: int) -> StoredObject | None:
         with self._engine.connect() as conn:
-            row = conn.execute(select(objects).where(objects.c.id == object_pk)).first()
+            row = conn.execute(select(objects).where(objects.c.id == object_pk, LIVE)).first()
         return _stored(row) if row else None
 
     # Downloads (domain/downloads.py)
@@ -144,7 +158,9 @@ class ObjectRepository:
         self, app_pk: int, filename: str, version: int | None, type: str | None
     ) -> StoredObject | None:
         """The newest upload of ``filename`` to the app (of ``type``; its ``version``)."""
-        query = select(objects).where(objects.c.app_pk == app_pk, objects.c.filename == filename)
+        query = select(objects).where(
+            objects.c.app_pk == app_pk, objects.c.filename == filename, LIVE
+        )
         if version is not None:
             query = query.where(objects.c.version == version)
         if type is not None:
@@ -166,6 +182,7 @@ class ObjectRepository:
                     apps, objects.c.app_pk == apps.c.id
                 )
             )
+            .where(LIVE)
             .order_by(objects.c.id.desc())
             .limit(limit)
         )

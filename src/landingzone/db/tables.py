@@ -94,6 +94,9 @@ objects = Table(
     Column("sha256", String(64), nullable=False),
     Column("md5", String(32), nullable=False),
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    # A retracted file's object: the row stays, so its version is never reused; its
+    # bytes are deleted. Listings, downloads and `admin verify` skip it.
+    Column("deleted_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("customer_id", "object_key", "version", name="uq_objects_key_version"),
     Index("ix_objects_app_newest", "app_pk", "id"),
 )
@@ -149,6 +152,14 @@ files = Table(
     Column("duration_ms", BigInteger, nullable=True),
     Column("error_count", BigInteger, nullable=False, server_default="0"),
     Column("errors_truncated", Boolean, nullable=False, server_default=false()),
+    # Replace and retract (SPEC §4): the file this one replaces once it Completes, the
+    # file that superseded this one, and when this one left analytics (superseded or
+    # retracted). ``purge_pending``: its Parquet parts (retracted: its bytes too) are
+    # still to be removed; set in the retiring commit, cleared once they are gone.
+    Column("replaces", String(36), nullable=True, index=True),
+    Column("superseded_by", String(36), nullable=True),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+    Column("purge_pending", Boolean, nullable=False, server_default=false(), index=True),
     Index("ix_files_customer_created", "customer_id", "created_at", "id"),
     Index("ix_files_status", "status"),
     # The operator's listing across customers (newest first, keyset pages), per filter.

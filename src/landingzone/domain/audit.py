@@ -40,6 +40,13 @@ class Actor:
 
 
 CLI = Actor("cli")
+# The validation pipeline: it changes a file's status when its result commits.
+PIPELINE = Actor("pipeline")
+# Whoever PUT bytes to a signed upload URL: the URL, not a client, authorizes it.
+UPLOAD_URL = Actor("upload-url")
+# Upload URLs issued (a batch, or a Files API file's one) and an upload stored.
+ISSUE_URLS = "upload.issue"
+STORE_UPLOAD = "upload.store"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from landingzone.domain.audit import CLI, Actor
+from landingzone.domain.files import RETRACT
 from landingzone.domain.listings import (
     CustomerFile,
     FileFilter,
@@ -24,6 +25,7 @@ from landingzone.domain.listings import (
 from landingzone.domain.models import FileRecord, FileStatus, SubmissionStatus
 from landingzone.domain.paging import DEFAULT_PAGE, Page, check_limit
 from landingzone.domain.ports import DatasetCatalog, FileOversight, SubmissionOversight, Tenants
+from landingzone.domain.retirement import FileRetirement
 from landingzone.errors import InvalidCursor, InvalidInput, NotFound, WrongState
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
@@ -80,11 +82,13 @@ class CatalogService:
         datasets: DatasetCatalog,
         files: FileOversight,
         submissions: SubmissionOversight,
+        retirement: FileRetirement,
     ) -> None:
         self._tenants = tenants
         self._datasets = datasets
         self._files = files
         self._submissions = submissions
+        self._retirement = retirement
 
     # -- files -----------------------------------------------------------------------
 
@@ -138,6 +142,17 @@ class CatalogService:
         if not self._files.retry_failed(file_id, entry):
             _check_retryable(self.file(file_id).file)  # changed meanwhile: say how
             raise WrongState(f"File '{file_id}' changed while being retried; try again.")
+        return self.file(file_id)
+
+    def retract_file(self, file_id: str, actor: Actor = CLI) -> CustomerFile:
+        """Retract any customer's file (SPEC §4): status Deleted, rows and bytes removed.
+
+        Retracting a Deleted file again answers it unchanged (no second audit row).
+        """
+        found = self.file(file_id)
+        entry = actor.did(RETRACT, file_id, found.file.customer_id)
+        if self._files.retract(file_id, None, entry):
+            self._retirement.purge(file_id)
         return self.file(file_id)
 
     # -- submissions -------------------------------------------------------------------

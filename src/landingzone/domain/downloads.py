@@ -140,7 +140,7 @@ def _no_bytes(record: FileRecord) -> str:
             f"File '{record.id}' has no stored bytes yet: it is waiting for its upload. "
             "PUT the file to its uploadUrl first."
         )
-    if record.status.value == "Deleted":
+    if record.status is FileStatus.DELETED:
         return f"File '{record.id}' was retracted: its stored bytes were deleted."
     reason = f" ({record.failure_reason})" if record.failure_reason else ""
     return f"File '{record.id}' has no stored bytes: it is {record.status.value}{reason}."
@@ -221,7 +221,7 @@ class DownloadService:
 
     def _file_bytes(self, record: FileRecord) -> Download:
         stored = self._objects.get(record.object_pk) if record.object_pk is not None else None
-        if stored is None or record.status.value == "Deleted":
+        if stored is None or record.status is FileStatus.DELETED:
             raise WrongState(_no_bytes(record))
         return Download(stored, record.name, record.id)
 

@@ -13,23 +13,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from landingzone.auth.signing import new_upload_id
+from landingzone.domain.audit import ISSUE_URLS, Actor
 from landingzone.domain.keys import FilesKey
 from landingzone.domain.models import FileRecord, FileStatus
 from landingzone.domain.names import filename_problem, normalize_filename
 from landingzone.domain.paging import check_limit
 from landingzone.domain.ports import DatasetCatalog, FileCatalog, Tenants, UploadUrlSigner
+from landingzone.domain.retirement import FileRetirement
 from landingzone.errors import (
     InvalidCursor,
     InvalidFileName,
     InvalidInput,
+    InvalidReplacement,
     NotFound,
     UnknownDatasetType,
     UnsupportedFileType,
+    WrongState,
 )
 from landingzone.timeutil import as_utc, utcnow
 from landingzone.validation.report import CellError
 
 SUPPORTED_FILE_TYPES = ("csv",)
+RETRACT = "file.retract"
 INLINE_ERRORS = 100
 
 
@@ -70,14 +75,24 @@ class FilesService:
         catalog: FileCatalog,
         signer: UploadUrlSigner,
         url_ttl: int,
+        retirement: FileRetirement,
     ) -> None:
         self._tenants = tenants
         self._datasets = datasets
         self._catalog = catalog
         self._signer = signer
         self._url_ttl = url_ttl
+        self._retirement = retirement
 
-    def create(self, customer_id: int, dataset_type: str, name: str, file_type: str) -> IssuedFile:
+    def create(
+        self,
+        customer_id: int,
+        dataset_type: str,
+        name: str,
+        file_type: str,
+        actor: Actor,
+        replaces: str | None = None,
+    ) -> IssuedFile:
         dataset = self._datasets.latest(dataset_type)
         if dataset is None:
             raise UnknownDatasetType(dataset_type, sorted(self._datasets.names()))
@@ -89,12 +104,14 @@ class FilesService:
         customer = self._tenants.get_customer(customer_id)
         if customer is None:
             raise NotFound("Unknown customer.")
+        if replaces is not None:
+            self._check_replaceable(customer_id, dataset.dataset.name, replaces)
         expires = (utcnow() + timedelta(seconds=self._url_ttl)).replace(microsecond=0)
         record = FileRecord.pending(
             customer_id, dataset, normalize_filename(name), file_type.lower(), new_upload_id(),
-            expires,
+            expires, replaces,
         )  # fmt: skip
-        stored = self._catalog.create(record)
+        stored = self._catalog.create(record, actor.did(ISSUE_URLS, record.id, customer_id))
         key = FilesKey(customer.name, stored.id, stored.name).render()
         url = self._signer.presign_put(
             key, int(stored.url_expires_at.timestamp()), stored.upload_id
@@ -131,6 +148,42 @@ class FilesService:
         items = self._catalog.list_files(customer_id, limit + 1, wanted, dataset_type, before)
         next_cursor = encode_cursor(items[limit - 1]) if len(items) > limit else None
         return FilesPage(items=items[:limit], next_cursor=next_cursor)
+
+    def retract(self, customer_id: int, file_id: str, actor: Actor) -> FileRecord:
+        """Retract a file (SPEC §4): status Deleted, its rows and bytes removed, the row kept.
+
+        Retracting a Deleted file again answers the same record (DELETE is idempotent).
+        """
+        record = self.get(customer_id, file_id)
+        if self._catalog.retract(file_id, customer_id, actor.did(RETRACT, file_id, customer_id)):
+            self._retirement.purge(file_id)
+        return self._catalog.get(record.id) or record
+
+    def _check_replaceable(self, customer_id: int, dataset_type: str, file_id: str) -> None:
+        """Refuse a ``replaces`` naming a file that cannot be replaced, saying why."""
+        old = self._catalog.get(file_id)
+        if old is None or old.customer_id != customer_id:
+            # Another customer's file is as unknown as a missing one.
+            raise InvalidReplacement(f"Invalid replaces: no file with id '{file_id}'.")
+        if old.dataset_name != dataset_type:
+            raise InvalidReplacement(
+                f"Invalid replaces: file '{file_id}' is a '{old.dataset_name}' file; a "
+                f"'{dataset_type}' file cannot replace it. Use datasetType "
+                f"'{old.dataset_name}' or leave out replaces."
+            )
+        if old.status is FileStatus.SUPERSEDED:
+            raise WrongState(
+                f"File '{file_id}' was already replaced by '{old.superseded_by}': "
+                "replace that file instead."
+            )
+        if old.status is FileStatus.DELETED:
+            raise WrongState(f"File '{file_id}' was retracted: upload the file without replaces.")
+        in_flight = self._catalog.replacement_in_flight(file_id)
+        if in_flight is not None:
+            raise WrongState(
+                f"File '{in_flight}' already replaces '{file_id}' and is not finished: "
+                "wait for it (or retract it) before sending another replacement."
+            )
 
     def first_errors(self, file_id: str, limit: int = INLINE_ERRORS) -> list[CellError]:
         return self._catalog.first_errors(file_id, limit)

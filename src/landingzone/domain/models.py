@@ -112,6 +112,10 @@ class FileStatus(StrEnum):
     PROCESSING = "Processing"
     COMPLETED = "Completed"
     FAILED = "Failed"
+    # Replaced by a newer file that Completed: its rows left analytics (SPEC §4).
+    SUPERSEDED = "Superseded"
+    # Retracted by its owner or an operator: rows and bytes removed, the row kept.
+    DELETED = "Deleted"
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,11 @@ class FileRecord:
     duration_ms: int | None = None
     error_count: int = 0
     errors_truncated: bool = False
+    # The file this one replaces once it Completes, and the one that replaced it.
+    replaces: str | None = None
+    superseded_by: str | None = None
+    # When it left analytics: superseded or retracted.
+    retired_at: datetime | None = None
 
     @classmethod
     def pending(
@@ -152,6 +161,7 @@ class FileRecord:
         file_type: str,
         upload_id: str,
         url_expires_at: datetime,
+        replaces: str | None = None,
     ) -> FileRecord:
         """A new file, queued for validation once its upload is recorded."""
         return cls(
@@ -172,6 +182,7 @@ class FileRecord:
             uploaded_at=None,
             started_at=None,
             finished_at=None,
+            replaces=replaces,
         )
 
 

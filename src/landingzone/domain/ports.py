@@ -87,6 +87,14 @@ class Tenants(Protocol):
     def touch_client(self, client_id: str) -> None: ...
 
 
+class GroupedAuditTrail(Protocol):
+    """Entries of the event loop's hot routes, committed in groups (db/audit_group.py)."""
+
+    async def record(self, entry: AuditEntry) -> None:
+        """Return once ``entry`` is committed."""
+        ...
+
+
 class AuditTrail(Protocol):
     """The audit log: entries on their own, and the log read newest first.
 
@@ -129,7 +137,7 @@ class DatasetCatalog(Protocol):
 class FileCatalog(Protocol):
     """The Files API's files: what the APIs and use-cases create, record and read."""
 
-    def create(self, record: FileRecord) -> FileRecord: ...
+    def create(self, record: FileRecord, audit: AuditEntry) -> FileRecord: ...
     def get(self, file_id: str) -> FileRecord | None: ...
     def list_files(
         self,
@@ -148,6 +156,8 @@ class FileCatalog(Protocol):
     def expire_unused(self, customer_id: int | None = None) -> int: ...
     def errors(self, file_id: str) -> Iterator[CellError]: ...
     def first_errors(self, file_id: str, limit: int) -> list[CellError]: ...
+    def replacement_in_flight(self, file_id: str) -> str | None: ...
+    def retract(self, file_id: str, customer_id: int | None, audit: AuditEntry) -> bool: ...
 
 
 class FileQueue(Protocol):
@@ -228,6 +238,11 @@ class FileOversight(Protocol):
     def retry_failed(self, file_id: str, audit: AuditEntry) -> bool:
         """Send an uploaded Failed file back to Pending, its outcome cleared and a fresh
         attempt budget, with ``audit`` in the same transaction; False if it was not one."""
+        ...
+
+    def retract(self, file_id: str, customer_id: int | None, audit: AuditEntry) -> bool:
+        """Mark the file (of ``customer_id``, or any) Deleted with ``audit``; False if
+        there is no such file or it was Deleted already."""
         ...
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from landingzone.auth.signing import new_upload_ids
 from landingzone.domain import paging
+from landingzone.domain.audit import ISSUE_URLS, Actor
 from landingzone.domain.keys import PUSH_TYPES, PushKey
 from landingzone.domain.models import App, Customer, FileRecord, StoredObject
 from landingzone.domain.names import filename_problem, is_app_id, normalize_filename
@@ -14,6 +15,7 @@ from landingzone.domain.paging import check_limit
 from landingzone.domain.ports import (
     DatasetCatalog,
     FileCatalog,
+    GroupedAuditTrail,
     ObjectCatalog,
     Tenants,
     UploadUrlSigner,
@@ -48,7 +50,9 @@ class PushService:
         datasets: DatasetCatalog,
         signer: UploadUrlSigner,
         url_ttl: int,
+        audit: GroupedAuditTrail,
     ) -> None:
+        self._audit = audit
         self._tenants = tenants
         self._catalog = catalog
         self._files = files
@@ -67,7 +71,23 @@ class PushService:
         app, customer = found
         return customer, app
 
-    def upload_urls(
+    async def upload_urls(
+        self,
+        customer_id: int,
+        app_id: str,
+        filenames: list[str],
+        file_type: str | None,
+        actor: Actor,
+    ) -> dict[str, str]:
+        """Signed PUT URLs by filename, once the batch is in the audit log (SPEC §9)."""
+        urls = self._sign_batch(customer_id, app_id, filenames, file_type)
+        # The target names the app and the count, never a URL (each is a bearer secret).
+        await self._audit.record(
+            actor.did(ISSUE_URLS, f"{app_id}: {len(urls)} upload URLs", customer_id)
+        )
+        return urls
+
+    def _sign_batch(
         self, customer_id: int, app_id: str, filenames: list[str], file_type: str | None
     ) -> dict[str, str]:
         if not filenames:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from landingzone.domain.models import FileOutcome, FileRecord, FileStatus, StoredObject
 from landingzone.domain.ports import DatasetCatalog, FileQueue, ObjectCatalog, Tenants
+from landingzone.domain.retirement import FileRetirement
 from landingzone.errors import StorageFull, StorageUnavailable
 from landingzone.storage.analytics import AnalyticsStore
 from landingzone.storage.base import ObjectStore
@@ -49,6 +50,8 @@ class ValidationJob:
     temp_dir: Path | None = None
     # Where objects of a store without local files are downloaded for validation.
     spool_dir: Path | None = None
+    # Removes the Parquet of the file a Completed replacement superseded.
+    retirement: FileRetirement | None = None
 
     def run(self, record: FileRecord) -> bool:
         """Validate a claimed file; True if this attempt's result was committed."""
@@ -111,6 +114,8 @@ class ValidationJob:
             # A stale attempt may have published its part after this one started
             # (and then died before its refused commit could remove it): drop it now.
             self.analytics.remove_older(dataset.name, customer.name, record.id, record.attempt)
+            if record.replaces is not None and self.retirement is not None:
+                self.retirement.purge(record.replaces)
         else:
             log.warning(
                 "file %s attempt %d lost its claim; result discarded", record.id, record.attempt

@@ -51,6 +51,10 @@ class UploadLander(Protocol):
     def land_all(self) -> LandingCounts: ...
 
 
+class RetiredFileSweeper(Protocol):
+    def sweep(self) -> int: ...
+
+
 class PipelineRunner:
     def __init__(
         self,
@@ -60,8 +64,10 @@ class PipelineRunner:
         submission_job: SubmissionRunner,
         settings: RunnerSettings,
         lander: UploadLander | None = None,
+        retirement: RetiredFileSweeper | None = None,
     ) -> None:
         self._files = files
+        self._retirement = retirement
         self._lander = lander
         self._job = job
         self._submissions = submissions
@@ -106,6 +112,10 @@ class PipelineRunner:
         more_requeued, more_failed = self._submissions.requeue_expired(self.settings.max_attempts)
         requeued, failed = requeued + more_requeued, failed + more_failed
         expired = self._files.expire_unused()
+        if self._retirement is not None:
+            # What a crash left of superseded and retracted files (their own commit
+            # removes it at once otherwise).
+            self._retirement.sweep()
         if requeued or failed or expired:
             log.info(
                 "reconciler: %d returned to the queue, %d failed after retries, "

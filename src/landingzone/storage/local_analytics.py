@@ -35,22 +35,17 @@ class LocalAnalyticsStore:
         )
 
     def row_counts(self, dataset: str, customer: str, parts: dict[str, int]) -> dict[str, int]:
-        """Counted by DuckDB, which reads only the footers."""
-        paths = {
-            self.part(dataset, customer, file_id, attempt): file_id
-            for file_id, attempt in parts.items()
-        }
-        existing = [str(p) for p in paths if p.exists()]
-        if not existing:
-            return {}
-        import duckdb
+        """From each part's footer; a part removed meanwhile (its file retired) is left out."""
+        import pyarrow.parquet as pq
 
-        with duckdb.connect() as db:
-            rows = db.execute(
-                "SELECT filename, count(*) FROM read_parquet(?, filename = true) GROUP BY filename",
-                [existing],
-            ).fetchall()
-        return {paths[Path(name)]: int(count) for name, count in rows}
+        counts: dict[str, int] = {}
+        for file_id, attempt in parts.items():
+            try:
+                metadata = pq.read_metadata(self.part(dataset, customer, file_id, attempt))
+            except FileNotFoundError:
+                continue  # no part: every row rejected, or the file just retired
+            counts[file_id] = metadata.num_rows
+        return counts
 
     def remove_older(self, dataset: str, customer: str, file_id: str, attempt: int) -> None:
         directory = self.root / file_prefix(dataset, customer, file_id)

@@ -1,4 +1,4 @@
-"""`landingzone admin file ...`: every customer's files, one file, and its retry.
+"""`landingzone admin file ...`: every customer's files, one file, its retry and retraction.
 
 The same use-cases as `/admin/v1/files` (domain/catalog.py); `--json` prints the
 documents the admin API answers.
@@ -17,7 +17,9 @@ from landingzone.domain.listings import CustomerFile
 from landingzone.domain.paging import DEFAULT_PAGE
 from landingzone.timeutil import iso_z
 
-file_app = typer.Typer(no_args_is_help=True, help="Files of every customer: list, show, retry.")
+file_app = typer.Typer(
+    no_args_is_help=True, help="Files of every customer: list, show, retry, retract."
+)
 
 
 def _document(found: CustomerFile, errors: list[Any] | None = None) -> dict[str, Any]:
@@ -119,4 +121,21 @@ def file_retry(
     else:
         typer.echo(
             f"File {retried.file.id} is {retried.file.status.value} again; it will be validated."
+        )
+
+
+@file_app.command("retract")
+def file_retract(
+    file_id: Annotated[str, typer.Argument(metavar="ID")], json: JsonFlag = False
+) -> None:
+    """Retract a file of any customer: its rows leave analytics and its bytes are deleted;
+    it stays listed as Deleted. Retracting it again changes nothing."""
+    with operator() as op:
+        retracted = op.catalog.retract_file(file_id)
+    if json:
+        emit_json(_document(retracted))
+    else:
+        typer.echo(
+            f"File {retracted.file.id} of {retracted.customer} is Deleted: its rows and "
+            "stored bytes are gone."
         )

@@ -1,4 +1,4 @@
-"""`landingzone files upload | status | errors | list`: the Files API for uploaders, on the SDK."""
+"""`landingzone files upload | status | errors | list | retract`: the Files API, on the SDK."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ files_app = typer.Typer(no_args_is_help=True, help="Dataset files: upload, statu
 FileIdArgument = Annotated[str, typer.Argument(help="The file id the upload answered.")]
 # Reading a file needs either scope (an uploader polls what it sent).
 READ_SCOPE = "files.read (or files.write)"
-STATUSES = ("Pending", "Processing", "Completed", "Failed")
+STATUSES = ("Pending", "Processing", "Completed", "Failed", "Superseded", "Deleted")
 MAX_PAGE = 1000
 
 
@@ -42,6 +42,8 @@ def show(status: FileStatus, as_json: bool) -> None:
     typer.echo(line)
     if status.failure_reason:
         typer.echo(f"reason: {status.failure_reason}")
+    if status.document.get("supersededBy"):
+        typer.echo(f"superseded by {status.document['supersededBy']}: its rows no longer count")
     for error in status.errors[:10]:
         typer.echo(describe(error))
     if status.error_count > 10:
@@ -71,6 +73,8 @@ def explain_upload(path: Path, dataset: str) -> Explain:
             return f"the file name {path.name!r} cannot be uploaded: it {problem}; rename it."
         if exc.code == "AccessDenied" and "expired" in exc.message:
             return "the upload URL expired before the upload started: run the command again."
+        if exc.status == 422 and exc.message.startswith("Invalid replaces: "):
+            return f"--replaces: {exc.message.removeprefix('Invalid replaces: ')}"
         return None
 
     return explain
@@ -99,6 +103,15 @@ def upload(
     timeout: Annotated[
         float | None, typer.Option("--timeout", help="Stop waiting after this many seconds.")
     ] = None,
+    replaces: Annotated[
+        str | None,
+        typer.Option(
+            "--replaces",
+            metavar="FILE_ID",
+            help="The id of an earlier file this one corrects: once this one is Completed, "
+            "that one is Superseded and its rows stop counting.",
+        ),
+    ] = None,
     *,
     connection: Connection,
     json: JsonFlag = False,
@@ -116,7 +129,7 @@ def upload(
     explain = explain_upload(path, dataset)
     try:
         with connection.client(scope="files.write", explain=explain) as client:
-            target = client.files.create_upload(dataset, path.name)
+            target = client.files.create_upload(dataset, path.name, replaces=replaces)
             watcher.created(target.id)
             with watcher.sending() as progress:
                 status = client.files.send(target, path, progress=progress)
@@ -143,6 +156,21 @@ def status(
         found = client.files.status(file_id)
     show(found, json)
     raise typer.Exit(verdict(found))
+
+
+@files_app.command("retract")
+@connection_flags()
+def retract(
+    file_id: FileIdArgument,
+    *,
+    connection: Connection,
+    json: JsonFlag = False,
+) -> None:
+    """Retract a file: its rows leave analytics and its bytes are deleted; it stays listed
+    as Deleted. Retracting it again changes nothing."""
+    with connection.client(scope="files.write", explain=explain_file(file_id)) as client:
+        found = client.files.retract(file_id)
+    show(found, json)
 
 
 @files_app.command("errors")
