@@ -186,11 +186,21 @@ OPERATIONS: dict[tuple[str, str], Json] = {
             "content": {"application/json": {"schema": ref("FileUploadRequest")}},
         },
         "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
-        "errors": ["404", "413", "422"],
+        "errors": ["404", "409", "413", "422"],
     },
     ("get", "/analytics/files/{id}"): {
         "scopes": READERS,
         "responses": {"200": ok(ref("File"), "The file's status and statistics.")},
+        "errors": ["404"],
+    },
+    ("delete", "/analytics/files/{id}"): {
+        "scopes": (FILES_WRITE,),
+        "description": (
+            "Retracts the file: status Deleted in one commit (audited as file.retract), then "
+            "its rows leave analytics and its bytes are deleted; the row stays. Retracting a "
+            "Deleted file again answers the same."
+        ),
+        "responses": {"200": ok(ref("File"), "The file, now Deleted.")},
         "errors": ["404"],
     },
     ("get", "/analytics/files"): {
@@ -611,6 +621,15 @@ OPERATIONS.update(
             ),
             "responses": {"200": ok(ref("AdminFile"), "The file, Pending again.")},
             "errors": ["400", "404", "409"],
+        },
+        ("delete", "/admin/v1/files/{id}"): {
+            "scopes": (ADMIN,),
+            "description": (
+                "Retracts any customer's file, as DELETE /analytics/files/{id} does for its "
+                "owner. Audited as file.retract."
+            ),
+            "responses": {"200": ok(ref("AdminFile"), "The file, now Deleted.")},
+            "errors": ["400", "404"],
         },
         ("get", "/admin/v1/submissions"): {
             "scopes": (ADMIN,),

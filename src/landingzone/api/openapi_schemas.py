@@ -140,7 +140,7 @@ SCHEMAS: dict[str, Json] = {
             "uploadedAt": TIMESTAMP,
             "status": {
                 "type": "string",
-                "enum": ["Stored", "Pending", "Processing", "Completed", "Failed"],
+                "enum": ["Stored", *(s.value for s in FileStatus)],
                 "description": "`Stored` for files that are not validated, else the file status.",
             },
             "id": {
@@ -206,6 +206,18 @@ SCHEMAS: dict[str, Json] = {
                 "description": "The first errors; the whole report is at /errors.",
                 "items": ref("CellError"),
             },
+            "replaces": {
+                **nullable(STRING),
+                "description": "The file this one corrects (it supersedes it once Completed).",
+            },
+            "supersededBy": {
+                **nullable(STRING),
+                "description": "The Completed correction that superseded this file.",
+            },
+            "retiredAt": {
+                **nullable(TIMESTAMP),
+                "description": "When this file left analytics (superseded or retracted).",
+            },
         },
     },
     "Files": {
@@ -230,6 +242,7 @@ SCHEMAS: dict[str, Json] = {
                 "required": ["name", "type"],
                 "properties": {"name": STRING, "type": STRING},
             },
+            "replaces": {**STRING, "description": "Present when the request named one."},
         },
     },
     "DatasetSummary": {
@@ -398,6 +411,14 @@ SCHEMAS["FileUploadRequest"] = {
             "type": "object",
             "required": ["name", "type"],
             "properties": {"name": FILE_NAME, "type": FILE_FORMAT},
+        },
+        "replaces": {
+            "type": "string",
+            "description": (
+                "The id of an earlier file of the caller's, of the same dataset type, that this "
+                "one corrects: once this file is Completed, that one becomes Superseded and "
+                "its rows leave analytics in the same commit."
+            ),
         },
     },
 }
