@@ -6,6 +6,8 @@ checked too (or fails here until its example body is added):
 - every list (a route with ``?cursor=``) pages with ``?limit=&cursor=`` and
   ``{items|files, nextCursor}``: walking it one item a page gives exactly the one-page list,
   and a bad ``limit`` or ``cursor`` is a 400 in the common error body;
+- no secret an admin route answers (client secrets, API keys, one-time and chosen
+  passwords) or is called with (bearer tokens) reaches the audit log;
 - every admin JSON body refuses an unknown field (422 naming it), a body that is not an
   object, and one that is not JSON, and stores nothing (no row, no audit entry).
 """
@@ -109,6 +111,7 @@ def test_every_list_pages_and_every_admin_body_is_checked(seeded: Harness) -> No
     """Both rules in one test: seeding every list is what costs."""
     every_list_pages_one_item_at_a_time_to_the_whole_list(seeded)
     every_admin_body_refuses_what_it_does_not_take_and_stores_nothing(seeded)
+    no_secret_reaches_the_audit_log(seeded)
 
 
 def every_list_pages_one_item_at_a_time_to_the_whole_list(harness: Harness) -> None:
@@ -185,3 +188,30 @@ def every_admin_body_refuses_what_it_does_not_take_and_stores_nothing(harness: H
     # ann's password was not reset: she still has her one-time one, unchanged.
     ann = harness.services.users.get("ann@acme.example")
     assert ann.must_change_password and ann.password_changed_at == ann.created_at
+
+
+def no_secret_reaches_the_audit_log(harness: Harness) -> None:
+    ops = harness.operator_auth("secrets")
+    http = harness.http
+    secrets = [ops["Authorization"].removeprefix("Bearer ")]
+    made = http.post("/admin/v1/customers/acme/clients", json={}, headers=ops).json()
+    rotated = http.post(f"/admin/v1/clients/{made['client_id']}/rotate", headers=ops).json()
+    operator = http.post("/admin/v1/clients", json={"label": "more"}, headers=ops).json()
+    for document in (made, rotated, operator):
+        secrets += [document["client_secret"], document["api_key"]]
+    one_time = http.post("/admin/v1/users/ann@acme.example/reset-password", headers=ops)
+    secrets.append(one_time.json()["oneTimePassword"])
+    chosen = "a chosen passphrase for bob 7"
+    reset = http.post(
+        "/admin/v1/users/bob@acme.example/reset-password", json={"password": chosen}, headers=ops
+    )
+    assert reset.status_code == 200, reset.text
+    secrets.append(chosen)
+
+    with harness.services.engine.connect() as conn:
+        rows = [tuple(str(value) for value in row) for row in conn.execute(select(audit_log))]
+    logged = repr(rows) + http.get("/admin/v1/audit?limit=1000", headers=ops).text
+    assert "client.rotate" in logged and "user.reset_password" in logged
+    for secret in secrets:
+        assert secret not in logged
+    assert "$argon2" not in logged
