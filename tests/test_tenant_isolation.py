@@ -521,6 +521,26 @@ def listings_never_show_another_customers_items(world: World) -> None:
         for app in (ids.app, ids.shared_app):
             listed = http.get(f"{PUSH}/{app}/files", headers=headers).json()["files"]
             assert [f["name"] for f in listed] == [ids.object_name], (ids.customer, app)
+    # A's cursor in B's hands pages through B's items, never A's.
+    for path in ("/analytics/files", f"{PUSH}/shared/files"):
+        if path == "/analytics/files":
+            extra = http.post(
+                path + "/upload",
+                json={
+                    "datasetType": "transactions",
+                    "file": {"name": "acme-tx2.csv", "type": "csv"},
+                },
+                headers=a,
+            )
+            assert extra.status_code == 201, extra.text
+        else:
+            push(harness, a, "shared", "acme-secret2.csv", b"acme-bytes again\n")
+        cursor = http.get(path, params={"limit": "1"}, headers=a).json()["nextCursor"]
+        assert cursor, path
+        theirs = http.get(path, params={"limit": "10", "cursor": cursor}, headers=b)
+        assert theirs.status_code in (200, 400), (path, theirs.text)
+        assert "acme" not in theirs.text, (path, theirs.text)
+
     # A Completed file of A's counts in A's summary only.
     runner = harness.services.pipeline()
     while runner.run_once():
@@ -531,7 +551,7 @@ def listings_never_show_another_customers_items(world: World) -> None:
     summary = "/analytics/datasets/transactions/summary"
     a_summary = http.get(summary, headers=a).json()
     b_summary = http.get(summary, headers=b).json()
-    assert [f["id"] for f in a_summary["files"]] == [world.a_ids.file_id]
+    assert [f["id"] for f in a_summary["files"]] == [world.a_ids.file_id]  # not the Pending one
     assert [f["id"] for f in b_summary["files"]] == [world.b_ids.file_id]
     assert a_summary["totalRows"] == b_summary["totalRows"] == 1
     for secret in world.secrets:
