@@ -1,6 +1,7 @@
 """Every download route on local disk and on S3 (moto), on SQLite and PostgreSQL (issue 14
 point 3): the bytes, ``Content-Length``, ``ETag``, ``Range`` (206), ``If-None-Match`` (304),
-``?version=N``, and another customer's 404.
+``?version=N``, and another customer's 404; and an operator's retry, which reads the
+stored bytes back to validate them again.
 
 On local disk landingzone streams the bytes itself; on S3 it answers 307 to a pre-signed GET
 and the object store serves them. Either way the reader gets the same answers, so one check
@@ -159,3 +160,18 @@ def test_every_download_route_reads_back_the_stored_bytes(storage_harness: Harne
     )
     assert len(audited) == downloads
     assert {entry.customer for entry in audited} == {"acme"}
+
+    # The operator's retry validates the stored bytes again, read back from the store: FILED
+    # is not a transactions file, so it fails again for the same reason, not as unreadable.
+    pipeline = harness.services.pipeline()
+    assert pipeline.run_once() is True
+    first = harness.http.get(f"/admin/v1/files/{file_id}", headers=ops).json()
+    assert (first["status"], first["customer"]) == ("Failed", "acme")
+    assert first["file"]["size"] == len(FILED)
+    assert "header" in first["failureReason"].lower(), first["failureReason"]
+    retried = harness.http.post(f"/admin/v1/files/{file_id}/retry", headers=ops)
+    assert (retried.status_code, retried.json()["status"]) == (200, "Pending"), retried.text
+    assert pipeline.run_once() is True
+    again = harness.http.get(f"/admin/v1/files/{file_id}", headers=ops).json()
+    assert (again["status"], again["failureReason"]) == ("Failed", first["failureReason"])
+    assert again["errors"] == first["errors"]
