@@ -125,7 +125,7 @@ ROUTES: dict[str, Kind] = {
     "POST /connect/token": Unchecked("alias of /oauth2/token (tests/test_oauth)"),
     "POST /analytics/files/upload": Unchecked(
         "creates a file of the caller's customer; a `replaces` id in the body is checked by "
-        "replacing_another_customers_file_is_a_404"
+        "replacing_another_customers_file_is_as_unknown"
     ),
     "GET /analytics/files": Unchecked(
         "the caller's own files: listings_never_show_another_customers_items"
@@ -206,6 +206,9 @@ ROUTES: dict[str, Kind] = {
     "POST /admin/v1/files/{id}/retry": Operator(
         lambda i: post(f"/admin/v1/files/{i.file_id}/retry")
     ),
+    "DELETE /admin/v1/files/{id}": Operator(
+        lambda i: Call("DELETE", f"/admin/v1/files/{i.file_id}")
+    ),
     "GET /admin/v1/files/{id}/content": Operator(
         lambda i: get(f"/admin/v1/files/{i.file_id}/content")
     ),
@@ -220,9 +223,9 @@ ROUTES: dict[str, Kind] = {
     ),
     "GET /admin/v1/audit": Operator(lambda i: get("/admin/v1/audit", customer=i.customer)),
 }
-# Routes classified before they are served (issue 14 point 4 is being built): checked once
-# they exist, and not reported as stale entries meanwhile.
-PLANNED = {"DELETE /analytics/files/{id}"}
+# Routes classified before they are served: checked once they exist, and not reported
+# as stale entries meanwhile.
+PLANNED: set[str] = set()
 
 
 # -- the route table ---------------------------------------------------------------------------
@@ -400,7 +403,7 @@ def test_another_customers_resource_is_a_404_that_tells_nothing(world: World) ->
     signed URL and ``replaces``. One seeded world for all: the seeding is what costs."""
     another_customers_ids_are_404s(world)
     a_signed_url_cannot_be_re_pointed_at_another_customer(world)
-    replacing_another_customers_file_is_a_404(world)
+    replacing_another_customers_file_is_as_unknown(world)
     idempotency_keys_are_per_customer(world)
 
 
@@ -597,14 +600,12 @@ def a_signed_url_cannot_be_re_pointed_at_another_customer(world: World) -> None:
     assert [f["version"] for f in listed] == [1]
 
 
-def replacing_another_customers_file_is_a_404(world: World) -> None:
-    """``replaces`` (issue 14 point 4) names a file: another customer's is a 404, and nothing
-    is created. Checked as soon as the Files API's document describes it."""
+def replacing_another_customers_file_is_as_unknown(world: World) -> None:
+    """``replaces`` names a file in the body: another customer's answers exactly as an id
+    that never existed (422 naming the field, as for any bad body field), and nothing is
+    created."""
     harness = world.harness
-    document = harness.http.get("/openapi.json").json()
-    body_schema = document["paths"]["/analytics/files/upload"]["post"]["requestBody"]
-    if "replaces" not in str(body_schema) and "replaces" not in str(document["components"]):
-        return  # not built yet
+    answers = []
     for replaces in (world.a_ids.file_id, world.ghost.file_id):
         answer = harness.http.post(
             "/analytics/files/upload",
@@ -615,8 +616,10 @@ def replacing_another_customers_file_is_a_404(world: World) -> None:
             },
             headers=world.b_headers,
         )
-        assert answer.status_code == 404, answer.text
+        assert answer.status_code == 422, answer.text
         assert "acme" not in answer.text
+        answers.append(answer.json()["message"].replace(replaces, "ID"))
+    assert answers[0] == answers[1] == "Invalid replaces: no file with id 'ID'."
     files = harness.http.get("/analytics/files", headers=world.b_headers).json()["files"]
     assert [f["id"] for f in files] == [world.b_ids.file_id]
 
