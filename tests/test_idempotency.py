@@ -8,6 +8,7 @@ nothing; the same key with another request is 422; keys are the client's; a key 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,12 +16,23 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from landingzone.api.files import UploadRequest
+from landingzone.api.openapi_operations import IDEMPOTENCY_KEY_PATTERN
+from landingzone.db.idempotency import IdempotencyRepository
 from landingzone.db.tables import files, idempotency_keys, submissions
-from landingzone.domain.idempotency import Claim, fingerprint, parse_key
-from landingzone.errors import InvalidIdempotencyKey
+from landingzone.domain.idempotency import (
+    Claim,
+    IdempotencyService,
+    StoredAnswer,
+    fingerprint,
+    parse_key,
+)
+from landingzone.errors import IdempotencyKeyInUse, IdempotencyKeyReused, InvalidIdempotencyKey
+from landingzone.timeutil import utcnow
 from tests.conftest import Harness
 
 UPLOAD = "/analytics/files/upload"
@@ -373,3 +385,48 @@ def test_parse_key_takes_the_bare_and_the_quoted_form() -> None:
     assert parse_key('"a\\"b\\\\c"') == 'a"b\\c'
     with pytest.raises(InvalidIdempotencyKey):
         parse_key('"a b"')
+
+
+KEY_CHARS = st.sampled_from([*(chr(c) for c in range(0x1F, 0x80)), "é", "\u00a0"])
+
+
+@given(
+    st.one_of(
+        st.text(KEY_CHARS, max_size=260), st.builds('"{}"'.format, st.text(KEY_CHARS, max_size=258))
+    )
+)
+def test_the_documented_pattern_is_what_the_server_takes(value: str) -> None:
+    try:
+        parse_key(value)
+        taken = True
+    except InvalidIdempotencyKey:
+        taken = False
+    assert bool(re.fullmatch(IDEMPOTENCY_KEY_PATTERN, value)) == taken
+
+
+def test_the_service_on_its_own_clock(harness: Harness) -> None:
+    """The 24 hours and the claim's lease, on an injected clock (both databases)."""
+    now = [utcnow()]
+    service = IdempotencyService(IdempotencyRepository(harness.services.engine), lambda: now[0])
+    answer = StoredAnswer(201, "application/json", b'{"id":"x"}')
+    claim = service.begin("client-a", "k", "op", {"a": 1})
+    assert isinstance(claim, Claim)
+    with pytest.raises(IdempotencyKeyInUse):
+        service.begin("client-a", "k", "op", {"a": 1})
+    service.finish(claim, answer)
+    now[0] += timedelta(hours=23, minutes=59)
+    assert service.begin("client-a", "k", "op", {"a": 1}) == answer
+    with pytest.raises(IdempotencyKeyReused):
+        service.begin("client-a", "k", "op", {"a": 2})
+    assert isinstance(service.begin("client-b", "k", "op", {"a": 2}), Claim)
+    now[0] += timedelta(minutes=1)
+    assert isinstance(service.begin("client-a", "k", "op", {"a": 2}), Claim)  # expired
+    # client-b's claim never answered: after the lease a retry takes it over.
+    now[0] += timedelta(minutes=10)
+    taken = service.begin("client-b", "k", "op", {"a": 2})
+    assert isinstance(taken, Claim)
+    service.finish(taken, StoredAnswer(503, "application/json", b"{}"))  # released
+    assert isinstance(service.begin("client-b", "k", "op", {"a": 3}), Claim)
+    now[0] += timedelta(hours=25)
+    assert service.purge_expired() == 2
+    assert count(harness, idempotency_keys) == 0

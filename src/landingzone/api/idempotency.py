@@ -65,7 +65,11 @@ def idempotent(
             # The request's own error is the one to answer; the claim lapses on its own.
             log.warning("could not release an idempotency key after a failed request")
         raise
-    keys.finish(
-        outcome, StoredAnswer(response.status_code, response.media_type or "", bytes(response.body))
-    )
+    answer = StoredAnswer(response.status_code, response.media_type or "", bytes(response.body))
+    try:
+        keys.finish(outcome, answer)
+    except Exception:
+        # The work is done: answer it. Unrecorded, the key's claim lapses after its lease
+        # (a retry meanwhile is 409), as when a process dies mid-request.
+        log.warning("could not record the answer of a request with an idempotency key")
     return response
