@@ -6,7 +6,7 @@ same key answers what the first answered, for 24 hours. One row per client and k
 once it succeeded, its answer. The created_at index serves the purge of expired rows.
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
