@@ -135,6 +135,23 @@ def test_upload_data_replays_its_token_under_both_paths(harness: Harness) -> Non
     assert bytes(row.body) == first.content and row.status == 200
 
 
+def test_a_retried_correction_replays_instead_of_conflicting(harness: Harness) -> None:
+    headers = files_api(harness)
+    original = post(harness, headers, None).json()["id"]
+    correction = {**BODY, "replaces": original}
+    first = post(harness, headers, "fix-1", correction)
+    assert first.status_code == 201, first.text
+    assert first.json()["replaces"] == original
+    # Without the key a second correction of the same file is refused while the first is
+    # unfinished; with it, the retry is the first correction's answer.
+    again = post(harness, headers, "fix-1", correction)
+    assert again.status_code == 201 and again.headers[REPLAYED] == "true"
+    assert again.content == first.content
+    assert post(harness, headers, None, correction).status_code == 409
+    assert post(harness, headers, "fix-1", BODY).status_code == 422  # replaces counts
+    assert count(harness, files) == 2
+
+
 def test_without_the_header_every_request_creates_a_file(harness: Harness) -> None:
     headers = files_api(harness)
     ids = {post(harness, headers, None).json()["id"] for _ in range(2)}
