@@ -17,10 +17,13 @@ from landingzone.errors import (
     AlreadyExists,
     ClientRejected,
     DomainError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InsufficientScope,
     InvalidCursor,
     InvalidDocument,
     InvalidFileName,
+    InvalidIdempotencyKey,
     InvalidInput,
     InvalidToken,
     MissingArgument,
@@ -210,6 +213,27 @@ PINNED_JSON_ANSWERS = {
         None,
     ),
     NotStored: (503, "{message}", {"Retry-After": "30"}, None),
+    InvalidIdempotencyKey: (
+        400,
+        "Invalid Idempotency-Key header: {problem}. Send 1 to 255 visible ASCII characters, "
+        "e.g. a UUID, bare or in double quotes.",
+        {},
+        None,
+    ),
+    IdempotencyKeyReused: (
+        422,
+        "This Idempotency-Key was already used for a different request (another body or "
+        "another route) in the last 24 hours: send a new key with a new request.",
+        {},
+        None,
+    ),
+    IdempotencyKeyInUse: (
+        409,
+        "A request with this Idempotency-Key is in progress: retry after Retry-After seconds "
+        "to get its answer.",
+        {"Retry-After": "1"},
+        None,
+    ),
 }
 
 

@@ -207,6 +207,31 @@ class NotStored(DomainError):
     """The object store did not take the data; nothing was kept, retry later."""
 
 
+# Idempotency keys (SPEC §4, domain/idempotency.py): the words are the API's (api/errors.py).
+
+
+class InvalidIdempotencyKey(InvalidInput):
+    """An Idempotency-Key that is not 1 to 255 visible ASCII characters; ``problem`` says why."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"Invalid idempotency key: {problem}.")
+        self.problem = problem
+
+
+class IdempotencyKeyReused(DomainError):
+    """The key was first used, within its 24 hours, for a different request."""
+
+    def __init__(self) -> None:
+        super().__init__("The idempotency key was already used for a different request.")
+
+
+class IdempotencyKeyInUse(WrongState):
+    """The first request with the key has not answered yet."""
+
+    def __init__(self) -> None:
+        super().__init__("A request with this idempotency key is in progress.")
+
+
 # -- The HTTP faces' own refusals -------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.downloads import DownloadService
 from landingzone.domain.files import FilesService
+from landingzone.domain.idempotency import IdempotencyService
 from landingzone.domain.push import PushService
 from landingzone.domain.uploadapi import UploadApiService
 from landingzone.domain.uploads import UploadService
@@ -39,6 +40,8 @@ class ApiContext:
     limiter: RateLimiter
     # Stored bytes read back by their owners and by operators.
     downloads: DownloadService
+    # Idempotency-Key claims and replays of the two creating POSTs (api/idempotency.py).
+    idempotency: IdempotencyService
     # Each check raises when its dependency is unreachable (GET /readyz).
     readiness_checks: dict[str, Callable[[], None]]
     # Seconds a request body may stall between chunks before it is answered and closed.

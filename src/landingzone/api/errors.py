@@ -30,10 +30,13 @@ from landingzone.errors import (
     ApiError,
     ClientRejected,
     DomainError,
+    IdempotencyKeyInUse,
+    IdempotencyKeyReused,
     InsufficientScope,
     InvalidCursor,
     InvalidDocument,
     InvalidFileName,
+    InvalidIdempotencyKey,
     InvalidInput,
     InvalidToken,
     MissingArgument,
@@ -80,6 +83,8 @@ DATABASE_UNAVAILABLE = (
 )
 # Seconds a client should wait before retrying when the object store did not take the data.
 STORE_RETRY_AFTER = 30
+# Seconds a retry should wait while the first request with its Idempotency-Key runs.
+IDEMPOTENT_RETRY_AFTER = 1
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,23 @@ JSON_ANSWERS: dict[type[DomainError], JsonAnswer] = {
         422, "Unsupported file.type '{file_type}': use one of {supported}."
     ),
     NotStored: JsonAnswer(503, headers={"Retry-After": str(STORE_RETRY_AFTER)}),
+    # Idempotency-Key (domain/idempotency.py), as the IETF draft answers them.
+    InvalidIdempotencyKey: JsonAnswer(
+        400,
+        "Invalid Idempotency-Key header: {problem}. Send 1 to 255 visible ASCII characters, "
+        "e.g. a UUID, bare or in double quotes.",
+    ),
+    IdempotencyKeyReused: JsonAnswer(
+        422,
+        "This Idempotency-Key was already used for a different request (another body or "
+        "another route) in the last 24 hours: send a new key with a new request.",
+    ),
+    IdempotencyKeyInUse: JsonAnswer(
+        409,
+        "A request with this Idempotency-Key is in progress: retry after Retry-After seconds "
+        "to get its answer.",
+        {"Retry-After": str(IDEMPOTENT_RETRY_AFTER)},
+    ),
 }
 
 

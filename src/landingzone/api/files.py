@@ -9,14 +9,16 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import iterate_in_threadpool
 
 from landingzone.api.context import context
 from landingzone.api.deps import actor, authorize
+from landingzone.api.idempotency import idempotent
 from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import FILES_READ, FILES_WRITE
+from landingzone.domain.access import Principal
 from landingzone.domain.models import FileRecord
 from landingzone.errors import BadRequest
 from landingzone.timeutil import iso_z
@@ -100,8 +102,15 @@ def file_json(record: FileRecord, errors: list[CellError] | None = None) -> dict
 
 
 @router.post("/upload", status_code=201, summary="A one-hour upload URL for a dataset file")
-def create_upload(body: UploadRequest, request: Request) -> JSONResponse:
+def create_upload(body: UploadRequest, request: Request) -> Response:
     principal = authorize(request, FILES_WRITE)
+    # A retry with the same Idempotency-Key answers the first 201 again (api/idempotency.py).
+    return idempotent(
+        request, principal, "files.upload", body, lambda: issue_upload(request, principal, body)
+    )
+
+
+def issue_upload(request: Request, principal: Principal, body: UploadRequest) -> JSONResponse:
     issued = context(request).files.create(
         principal.customer_id,
         body.dataset_type,

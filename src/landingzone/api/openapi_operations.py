@@ -7,6 +7,8 @@ them into FastAPI's generated document.
 
 from __future__ import annotations
 
+from landingzone.api.idempotency import IDEMPOTENCY_KEY as IDEMPOTENCY_KEY_HEADER
+from landingzone.api.idempotency import REPLAYED as IDEMPOTENT_REPLAYED
 from landingzone.api.openapi_schemas import (
     FILENAME_PATTERN,
     NOT_BLANK,
@@ -21,6 +23,7 @@ from landingzone.auth.signing import (
     SIGNATURE_PARAM,
     UPLOAD_PARAM,
 )
+from landingzone.domain.idempotency import MAX_KEY_LENGTH
 from landingzone.domain.models import FileStatus, SubmissionStatus
 from landingzone.domain.names import MAX_FILENAME_BYTES
 from landingzone.domain.paging import DEFAULT_PAGE, MAX_PAGE
@@ -96,6 +99,39 @@ def ok(schema: Json, description: str, media: str = "application/json") -> Json:
 
 
 READERS = (FILES_READ, FILES_WRITE)  # as api/files.py: an uploader polls its own files
+# Idempotency-Key (api/idempotency.py, docs/api.md): what the server takes, as a pattern:
+# the bare key, or the draft's Structured Field String with its two escapes.
+IDEMPOTENCY_KEY_PATTERN = (
+    f"^(?:[!#-~][!-~]{{0,{MAX_KEY_LENGTH - 1}}}"  # bare: visible ASCII, not opening a quote
+    r'|"(?:[!#-\[\]-~]|\\["\\])'  # quoted: any but " and \, or those two escaped
+    f'{{1,{MAX_KEY_LENGTH}}}")$'
+)
+IDEMPOTENCY_KEY: Json = {
+    "name": IDEMPOTENCY_KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: a request with a key this client used in the last 24 hours "
+        "answers the first request's 2xx answer again (Idempotent-Replayed: true) and creates "
+        "nothing; the same key with another request is 422; while the first still runs, 409. "
+        f"1 to {MAX_KEY_LENGTH} visible ASCII characters (a UUID is a good key), bare or "
+        "double-quoted."
+    ),
+    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+}
+REPLAYED_HEADERS: Json = {
+    IDEMPOTENT_REPLAYED: {
+        "description": "true when the answer is the replay of an earlier request's (same key).",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+def replayable(answer: Json) -> Json:
+    """A success answer that a request with an Idempotency-Key may get again, replayed."""
+    return {**answer, "headers": REPLAYED_HEADERS}
+
+
 # What each operation adds to FastAPI's: keyed by (method, path) as in the document.
 # "errors" lists its error statuses besides 401/403/429/503, which every Bearer
 # operation has.
@@ -185,8 +221,11 @@ OPERATIONS: dict[tuple[str, str], Json] = {
             "required": True,
             "content": {"application/json": {"schema": ref("FileUploadRequest")}},
         },
-        "responses": {"201": ok(ref("IssuedFile"), "The file's id and its one-time upload URL.")},
-        "errors": ["404", "409", "413", "422"],
+        "parameters": [IDEMPOTENCY_KEY],
+        "responses": {
+            "201": replayable(ok(ref("IssuedFile"), "The file's id and its one-time upload URL."))
+        },
+        "errors": ["400", "404", "409", "413", "422"],
     },
     ("get", "/analytics/files/{id}"): {
         "scopes": READERS,
@@ -250,11 +289,12 @@ OPERATIONS: dict[tuple[str, str], Json] = {
             "required": True,
             "content": {"application/json": {"schema": ref("UploadData")}},
         },
+        "parameters": [IDEMPOTENCY_KEY],
         "responses": {
-            "200": ok(ref("ProcessingToken"), "The submission's processing token."),
+            "200": replayable(ok(ref("ProcessingToken"), "The submission's processing token.")),
             "401": UPLOAD_API_401,
         },
-        "errors": ["404", "409", "413", "422"],
+        "errors": ["400", "404", "409", "413", "422"],
     },
     ("get", "/GetResults"): {
         "scopes": (UPLOAD_API_SCOPE,),

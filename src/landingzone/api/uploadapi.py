@@ -10,6 +10,7 @@ from starlette.concurrency import iterate_in_threadpool
 
 from landingzone.api.context import context
 from landingzone.api.deps import authorize, request_body
+from landingzone.api.idempotency import idempotent
 from landingzone.api.query import single_param
 from landingzone.api.uploadapi_body import UploadDataBody
 from landingzone.auth.scopes import UPLOAD_API
@@ -29,9 +30,16 @@ def upload_data(
     request: Request,
     principal: Annotated[Principal, Depends(upload_api_caller)],
     raw: Annotated[bytes, Depends(request_body)],
-) -> JSONResponse:
+) -> Response:
     body = UploadDataBody.parse(raw)
-    return JSONResponse(context(request).upload_api.submit(principal, body.request()))
+    # A retry with the same Idempotency-Key answers the first token again (api/idempotency.py).
+    return idempotent(
+        request,
+        principal,
+        "uploaddata",
+        body,
+        lambda: JSONResponse(context(request).upload_api.submit(principal, body.request())),
+    )
 
 
 def get_results(request: Request) -> Response:

@@ -61,6 +61,7 @@ def api_context(services: Services) -> ApiContext:
             services.backend.download_links,
             services.audit,
         ),
+        idempotency=services.idempotency,
         users=services.users,
         datasets=services.datasets,
         catalog=services.catalog,

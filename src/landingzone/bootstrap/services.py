@@ -15,6 +15,7 @@ from landingzone.db.audit import AuditRepository
 from landingzone.db.datasets import DatasetRepository
 from landingzone.db.engine import make_engine
 from landingzone.db.files import FileRepository
+from landingzone.db.idempotency import IdempotencyRepository
 from landingzone.db.objects import ObjectRepository
 from landingzone.db.submissions import SubmissionRepository
 from landingzone.db.tenants import TenantRepository
@@ -24,6 +25,7 @@ from landingzone.domain.audit_log import AuditLogService
 from landingzone.domain.catalog import CatalogService
 from landingzone.domain.datasets import DatasetService
 from landingzone.domain.housekeeping import Housekeeping
+from landingzone.domain.idempotency import IdempotencyService
 from landingzone.domain.landing import Lander
 from landingzone.domain.operator import Operator
 from landingzone.domain.retirement import FileRetirement
@@ -60,6 +62,7 @@ class Services:
     lander: Lander | None  # lands pre-signed S3 uploads; the local store sees every PUT
     housekeeping: Housekeeping
     retirement: FileRetirement  # removes what superseded and retracted files leave
+    idempotency: IdempotencyService  # Idempotency-Key claims, shared by every app built here
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -100,6 +103,7 @@ class Services:
             else Lander(incoming, targets, settings.max_object_size),
             housekeeping=Housekeeping(backend.store, [objects, submissions], settings.spool_dir),
             retirement=retirement,
+            idempotency=IdempotencyService(IdempotencyRepository(engine)),
         )
 
     @property

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -281,4 +282,25 @@ users = Table(
         " OR (role = 'member' AND customer_id IS NOT NULL)",
         name="ck_users_role_customer",
     ),
+)
+
+# Idempotency-Key claims and answers (SPEC §4, domain/idempotency.py). One row per
+# client and key: the unique constraint is what lets only one of two racing requests
+# run. ``fingerprint`` is the SHA-256 of the request's canonical form (never its body);
+# ``claim`` fences a taken-over claim's late answer; ``status``, ``media_type`` and
+# ``body`` are the first answer, NULL while its request runs. Rows live 24 hours.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", String(64), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("claim", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("media_type", String(255), nullable=True),
+    Column("body", LargeBinary, nullable=True),
+    UniqueConstraint("client_id", "key", name="uq_idempotency_keys_client_key"),
+    Index("ix_idempotency_keys_created", "created_at"),
 )
