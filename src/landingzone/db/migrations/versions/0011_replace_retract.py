@@ -8,7 +8,7 @@ are still to be removed after the commit: a crash in between leaves the flag, an
 the pipeline's sweep finishes the job. ``objects.deleted_at`` marks a retracted
 file's object: the row stays (its version number is never reused), its bytes go.
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None

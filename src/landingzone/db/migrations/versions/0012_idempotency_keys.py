@@ -5,8 +5,8 @@ same key answers what the first answered, for 24 hours. One row per client and k
 (unique: of two racing requests only one runs), with the request's fingerprint and,
 once it succeeded, its answer. The created_at index serves the purge of expired rows.
 
-Revision ID: 0011
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0013"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
