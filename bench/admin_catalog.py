@@ -128,6 +128,8 @@ def cases(services: Services, catalog: Catalog) -> list[Case]:
     f, a = "/admin/v1/files", "/admin/v1/audit"
     big_depth = int(count_files(services, big_id) * DEPTH)
     return [
+        # The floor: the same stack, token and JSON on a 5-row table, not the catalog.
+        Case("/admin/v1/datasets", "control: 5 dataset types, not the catalog", {}),
         Case(f, "first page", {}),
         Case(f, f"deep cursor ({DEPTH:.0%} in)", {
             "cursor": deep_file_cursor(services, int(catalog.files * DEPTH))}),
