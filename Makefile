@@ -48,6 +48,7 @@ bench: dev
 	$(BIN)/python -m bench.uploadapi
 	$(BIN)/python -m bench.push
 	$(BIN)/python -m bench.put_memory
+	$(BIN)/python -m bench.admin_catalog
 
 # Fuzz the validator for FUZZ_SECONDS (atheris/libFuzzer); new inputs go to
 # .fuzz-corpus/, a crash or disagreement to crash-* in this directory.

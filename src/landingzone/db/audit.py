@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import ColumnElement, Connection, Engine, insert, literal, select, tuple_
 
 from landingzone.db.tables import audit_log, customers
 from landingzone.domain.audit import AuditEntry, AuditFilter, AuditRecord
@@ -59,11 +59,17 @@ class AuditRepository:
             insert_audit(conn, entry)
 
     def entries(self, where: AuditFilter, limit: int, before_id: int | None) -> list[AuditRecord]:
-        """Up to ``limit`` entries matching ``where``, newest first, older than ``before_id``."""
+        """Up to ``limit`` entries matching ``where``, newest first, after entry ``before_id``.
+
+        Newest first is by (at, id): every filter has an index ending in (at, id), so a
+        page, ``since`` included, is one index range read from its upper end, whatever
+        the log's size. Ordered by id alone, ``since`` was only a filter on the rows
+        read in id order: a ``since`` that matched few rows read the whole log.
+        """
         query = (
             select(audit_log, customers.c.name.label("customer"))
             .select_from(audit_log.outerjoin(customers, audit_log.c.customer_id == customers.c.id))
-            .order_by(audit_log.c.id.desc())
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
             .limit(limit)
         )
         if where.customer_id is not None:
@@ -74,7 +80,17 @@ class AuditRepository:
             query = query.where(audit_log.c.action == where.action)
         if where.since is not None:
             query = query.where(audit_log.c.at >= where.since)
-        if before_id is not None:
-            query = query.where(audit_log.c.id < before_id)
         with self._engine.connect() as conn:
+            if before_id is not None:
+                query = query.where(_after(conn, before_id))
             return [_record(row) for row in conn.execute(query)]
+
+
+def _after(conn: Connection, entry_id: int) -> ColumnElement[bool]:
+    """The entries listed after ``entry_id`` (the cursor names the previous page's last)."""
+    at = conn.execute(select(audit_log.c.at).where(audit_log.c.id == entry_id)).scalar()
+    if at is None:  # no such entry (a made-up cursor: entries are never deleted)
+        return audit_log.c.id < entry_id
+    # A row value, which both databases match against the index's range.
+    position = tuple_(literal(at, audit_log.c.at.type), literal(entry_id, audit_log.c.id.type))
+    return tuple_(audit_log.c.at, audit_log.c.id) < position

@@ -100,6 +100,8 @@ objects = Table(
     Column("deleted_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("customer_id", "object_key", "version", name="uq_objects_key_version"),
     Index("ix_objects_app_newest", "app_pk", "id"),
+    # The operator's listing of one customer's objects, newest first (keyset pages).
+    Index("ix_objects_customer_newest", "customer_id", "id"),
 )
 
 # Every change to a dataset type is a new version; a file keeps the version it
@@ -252,10 +254,13 @@ audit_log = Table(
     Column("target", String(1024), nullable=False),
     Column("request_id", String(64), nullable=True),
     Column("outcome", String(32), nullable=False),
-    Index("ix_audit_log_customer", "customer_id", "id"),
-    Index("ix_audit_log_actor", "actor", "id"),
-    Index("ix_audit_log_action", "action", "id"),
-    Index("ix_audit_log_at", "at"),
+    # Read newest first by (at, id), a keyset page at a time: each filter has an
+    # index ending in (at, id), so ``since`` bounds the same range scan.
+    Index("ix_audit_log_newest", "at", "id"),
+    Index("ix_audit_log_customer_newest", "customer_id", "at", "id"),
+    Index("ix_audit_log_customer_action_newest", "customer_id", "action", "at", "id"),
+    Index("ix_audit_log_actor_newest", "actor", "at", "id"),
+    Index("ix_audit_log_action_newest", "action", "at", "id"),
 )
 
 # Portal users (SPEC §10): people, apart from OAuth clients. ``email`` is stored
