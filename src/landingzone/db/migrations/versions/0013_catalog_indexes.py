@@ -16,16 +16,16 @@ every other customer's rows: a page of a customer with three objects read all of
 million (1 s on PostgreSQL). (customer_id, id) makes it a range scan of that
 customer's rows in either direction.
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0012"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
