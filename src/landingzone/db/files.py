@@ -231,20 +231,30 @@ class FileRepository:
         return {row.object_pk: _file(row) for row in rows}
 
     def expire_unused(self, customer_id: int | None = None) -> int:
-        """Fail Pending files whose upload URL expired before any upload arrived."""
+        """Fail Pending files whose upload URL expired before any upload arrived.
+
+        Readers call this before every listing: a read finds that nothing is due
+        (the usual case) without taking the write lock.
+        """
         now = utcnow()
-        query = update(files).where(
+        due = and_(
             files.c.status == FileStatus.PENDING.value,
             files.c.uploaded_at.is_(None),
             files.c.url_expires_at < now - self._expiry_grace,
         )
         if customer_id is not None:
-            query = query.where(files.c.customer_id == customer_id)
+            due = and_(due, files.c.customer_id == customer_id)
+        with self._engine.connect() as conn:
+            if conn.execute(select(files.c.id).where(due).limit(1)).first() is None:
+                return 0
         with self._engine.begin() as conn:
             expired = conn.execute(
-                query.values(
+                update(files)
+                .where(due)
+                .values(
                     status=FileStatus.FAILED.value, failure_reason=EXPIRED_UNUSED, finished_at=now
-                ).returning(files.c.id, files.c.customer_id)
+                )
+                .returning(files.c.id, files.c.customer_id)
             ).all()
             if expired:
                 entries = [PIPELINE.did(EXPIRE, row.id, row.customer_id) for row in expired]
