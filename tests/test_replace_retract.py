@@ -95,6 +95,22 @@ def test_a_completed_replacement_supersedes_the_old_file(harness: Harness) -> No
     listed = harness.http.get("/analytics/files?status=Superseded", headers=headers).json()
     assert [f["id"] for f in listed["files"]] == [old]
 
+    body = {"datasetType": "transactions", "file": {"name": "a.csv", "type": "csv"}}
+    again = harness.http.post(UPLOAD, json={**body, "replaces": old}, headers=headers)
+    assert again.status_code == 409
+    assert again.json()["message"] == (
+        f"File '{old}' was already replaced by '{new}': replace that file instead."
+    )
+    assert harness.http.delete(f"/analytics/files/{new}", headers=headers).status_code == 200
+    # The correction is gone; the old file stays superseded (its rows are not restored).
+    assert harness.http.get(SUMMARY, headers=headers).json()["totalRows"] == 0
+    after = harness.http.post(UPLOAD, json={**body, "replaces": old}, headers=headers)
+    assert after.status_code == 409
+    assert after.json()["message"] == (
+        f"File '{old}' was replaced by '{new}', which was retracted since: upload the file "
+        "without replaces."
+    )
+
 
 def test_a_failed_replacement_leaves_the_old_file_counting(harness: Harness) -> None:
     harness.services.datasets.install_shipped()

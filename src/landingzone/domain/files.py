@@ -172,6 +172,12 @@ class FilesService:
                 f"'{old.dataset_name}' or leave out replaces."
             )
         if old.status is FileStatus.SUPERSEDED:
+            newer = self._catalog.get(old.superseded_by) if old.superseded_by else None
+            if newer is not None and newer.status is FileStatus.DELETED:
+                raise WrongState(
+                    f"File '{file_id}' was replaced by '{newer.id}', which was retracted "
+                    "since: upload the file without replaces."
+                )
             raise WrongState(
                 f"File '{file_id}' was already replaced by '{old.superseded_by}': "
                 "replace that file instead."
