@@ -433,15 +433,7 @@ class FileRepository:
         if customer_id is not None:
             query = query.where(files.c.customer_id == customer_id)
         with self._engine.begin() as conn:
-            changed = conn.execute(
-                query.values(
-                    status=FileStatus.DELETED.value,
-                    retired_at=now,
-                    purge_pending=True,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            ).rowcount
+            changed = conn.execute(query.values(**_retiring(FileStatus.DELETED, now))).rowcount
             if changed != 1:
                 return False
             object_pk = select(files.c.object_pk).where(files.c.id == file_id).scalar_subquery()
@@ -496,6 +488,18 @@ def _error_row(file_id: str, seq: int, error: CellError) -> dict[str, Any]:
     }
 
 
+def _retiring(status: FileStatus, now: datetime) -> dict[str, Any]:
+    """A file leaving analytics: its new status, and its leftovers marked for the purge.
+    A worker still holding it loses its lease (its fenced commit is refused)."""
+    return {
+        "status": status.value,
+        "retired_at": now,
+        "purge_pending": True,
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
+
+
 def _supersede(conn: Connection, old_id: str, new_id: str, customer_id: int, now: datetime) -> None:
     """Retire ``old_id`` for its replacement ``new_id`` (unless already retired)."""
     changed = conn.execute(
@@ -505,14 +509,7 @@ def _supersede(conn: Connection, old_id: str, new_id: str, customer_id: int, now
             files.c.customer_id == customer_id,
             files.c.status.not_in([FileStatus.SUPERSEDED.value, FileStatus.DELETED.value]),
         )
-        .values(
-            status=FileStatus.SUPERSEDED.value,
-            superseded_by=new_id,
-            retired_at=now,
-            purge_pending=True,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
+        .values(superseded_by=new_id, **_retiring(FileStatus.SUPERSEDED, now))
     ).rowcount
     if changed == 1:
         insert_audit(conn, PIPELINE.did("file.supersede", old_id, customer_id))
