@@ -28,6 +28,7 @@ router = APIRouter(prefix="/analytics/files", tags=["files"])
 # Reading a file's status needs files.read, or files.write: an uploader polls
 # the files it sent.
 READERS = (FILES_READ, FILES_WRITE)
+FileId = Annotated[str, Path(alias="id", description="The id from POST /analytics/files/upload")]
 
 
 class FileSpec(BaseModel):
@@ -136,9 +137,7 @@ def issue_upload(request: Request, principal: Principal, body: UploadRequest) ->
 
 @router.delete("/{id}", summary="Retract a file: its rows leave analytics, its bytes go")
 def retract_file(
-    file_id: Annotated[
-        str, Path(alias="id", description="The id from POST /analytics/files/upload")
-    ],
+    file_id: FileId,
     request: Request,
 ) -> JSONResponse:
     principal = authorize(request, FILES_WRITE)
@@ -150,9 +149,7 @@ def retract_file(
 
 @router.get("/{id}", summary="A file's status and import statistics")
 def get_file(
-    file_id: Annotated[
-        str, Path(alias="id", description="The id from POST /analytics/files/upload")
-    ],
+    file_id: FileId,
     request: Request,
 ) -> JSONResponse:
     principal = authorize(request, READERS)
