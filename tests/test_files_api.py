@@ -130,15 +130,16 @@ def test_another_customers_file_is_404(harness: Harness) -> None:
 
 
 def test_a_url_that_expires_unused_fails_the_file(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", upload_url_ttl=1)
+    # Three seconds: time enough for the first PUT on a loaded machine (one second was not).
+    settings = make_settings(tmp_path / "d", f"sqlite:///{tmp_path / 'm.db'}", upload_url_ttl=3)
     for harness in build_harness(settings):
         ready(harness)
         headers = harness.auth(harness.tenant("acme"))
-        unused = create(harness, headers).json()
-        listed_unused = create(harness, headers).json()
         used = create(harness, headers).json()
         assert harness.http.put(used["uploadUrl"], content=b"x").status_code == 200
-        time.sleep(2.2)
+        unused = create(harness, headers).json()
+        listed_unused = create(harness, headers).json()
+        time.sleep(4.2)
         status = harness.http.get(f"/analytics/files/{unused['id']}", headers=headers).json()
         assert status["status"] == "Failed"
         assert "upload URL expired" in status["failureReason"]
