@@ -27,6 +27,13 @@ pytest_plugins = ["tests.s3"]
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 PUBLIC_URL = "http://testserver"
 TEST_SECRET_KEY = "k" * 64
+# The cheapest Argon2id the settings accept (8 MiB, 1 pass: ~5 ms a hash, not ~0.2 s):
+# tests hash hundreds of passwords and test the rules, not the cost.
+CHEAP_PASSWORD_HASHES = {
+    "password_hash_memory_kib": 8192,
+    "password_hash_passes": 1,
+    "password_hash_lanes": 1,
+}
 
 
 def service_missing(what: str) -> None:
@@ -63,6 +70,7 @@ def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Set
         "secret_key": TEST_SECRET_KEY,
         "rate_limit": 10_000,
         "rate_limit_burst": 10_000,
+        **CHEAP_PASSWORD_HASHES,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
