@@ -18,6 +18,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
+# pytest-xdist gives its workers COLUMNS=80, and a rich console (the CLI's output) made
+# while it is set keeps that width: the CLI tests that ask for wide tables (COLUMNS=200
+# in the invocation's environment) would get them cut at 80 columns.
+os.environ.pop("COLUMNS", None)
 from starlette.testclient import TestClient
 
 from landingzone.api.app import create_asgi_app
