@@ -155,6 +155,14 @@ def test_a_bad_definition_is_a_422_naming_the_field_and_stores_nothing(
         headers={**admin, "content-type": "application/json"},
     )
     assert "not valid JSON" in error_of(not_json, 422)
+    # Found by schemathesis: bytes that are no text were a 500, and so was deep nesting.
+    for body in (b"-J\x9a8\xf0\xff\x1e", b"[" * 100_000):
+        answer = harness.http.post(
+            "/admin/v1/datasets",
+            content=body,
+            headers={**admin, "content-type": "application/json"},
+        )
+        assert "not valid JSON" in error_of(answer, 422)
     missing = harness.http.get("/admin/v1/datasets/bad", headers=admin)
     assert "No dataset type named 'bad'" in error_of(missing, 404)
     assert audit_rows(harness, "dataset.add") == []

@@ -278,6 +278,7 @@ def test_operator_clients_hold_admin_only_and_work_only_on_admin_routes(
     assert harness.http.get(f"{A}/customers").status_code == 401
 
 
+@pytest.mark.empty_database
 def test_a_customer_client_given_admin_before_is_stripped_by_migration(database_url: str) -> None:
     engine = make_engine(database_url)
     try:

@@ -102,6 +102,15 @@ def test_bad_bodies_are_422_naming_the_field(
         assert conn.execute(select(users)).all() == []
 
 
+def test_a_body_that_is_no_json_is_422(harness: Harness, admin: dict[str, str]) -> None:
+    # Nesting deeper than the parser recurses was a 500.
+    for body in (b"{email", b"\xff\xfe", b"[" * 100_000):
+        answer = harness.http.post(
+            USERS, content=body, headers={**admin, "content-type": "application/json"}
+        )
+        assert "not valid JSON" in error(answer, 422)
+
+
 def test_a_taken_email_in_any_case_is_409(harness: Harness, admin: dict[str, str]) -> None:
     first = {"email": "ann@example.com", "role": "operator"}
     assert harness.http.post(USERS, json=first, headers=admin).status_code == 201

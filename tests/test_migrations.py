@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -11,6 +12,7 @@ from landingzone.db.engine import make_engine
 from landingzone.db.tables import metadata
 
 
+@pytest.mark.empty_database
 def test_upgrade_matches_metadata_and_is_idempotent(database_url: str) -> None:
     engine = make_engine(database_url)
     try:

@@ -91,6 +91,36 @@ def test_invalid_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> N
     assert "Traceback" not in result.output
 
 
+def test_password_hash_costs_default_to_rfc_9106_and_refuse_cheap_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("LZ_"):
+            monkeypatch.delenv(name)
+    defaults = Settings()
+    assert (
+        defaults.password_hash_memory_kib,
+        defaults.password_hash_passes,
+        defaults.password_hash_lanes,
+    ) == (65536, 3, 4)
+    monkeypatch.setenv("LZ_PASSWORD_HASH_MEMORY_KIB", "19456")
+    monkeypatch.setenv("LZ_PASSWORD_HASH_PASSES", "2")
+    monkeypatch.setenv("LZ_PASSWORD_HASH_LANES", "1")
+    read = Settings()
+    assert (read.password_hash_memory_kib, read.password_hash_passes) == (19456, 2)
+    for name, value in (
+        ("LZ_PASSWORD_HASH_MEMORY_KIB", "1024"),
+        ("LZ_PASSWORD_HASH_MEMORY_KIB", str(8 * 1024 * 1024)),
+        ("LZ_PASSWORD_HASH_PASSES", "0"),
+        ("LZ_PASSWORD_HASH_LANES", "0"),
+    ):
+        with monkeypatch.context() as bad:
+            bad.setenv(name, value)
+            result = CliRunner().invoke(app, ["config"])
+        assert result.exit_code == 2, (name, value, result.output)
+        assert name in result.output and "Traceback" not in result.output
+
+
 def test_mask_url_password() -> None:
     assert mask_url_password("redis://:pw@host:6379/0") == "redis://:********@host:6379/0"
     assert mask_url_password("sqlite:///x.db") == "sqlite:///x.db"

@@ -11,6 +11,7 @@ from argon2 import Parameters, PasswordHasher, Type
 from sqlalchemy import select
 
 from landingzone.auth.passwords import PasswordHashing, new_one_time_password, password_problem
+from landingzone.bootstrap import Services
 from landingzone.db.audit import AuditRepository
 from landingzone.db.tables import audit_log, users
 from landingzone.db.users import UserRepository
@@ -295,10 +296,34 @@ def test_a_hash_with_old_parameters_is_remade_at_sign_in(
     assert "m=8,t=1,p=1" in before
     service.verify_sign_in("ann@example.com", GOOD)
     after = stored_hash(harness, "ann@example.com")
-    assert after != before and "m=65536,t=3,p=4" in after
-    assert not PasswordHashing().needs_rehash(after)
+    # Remade at the installation's costs (the tests' settings: 8 MiB, 1 pass, 1 lane).
+    assert after != before and "m=8192,t=1,p=1" in after
+    assert not PasswordHashing.argon2id(8192, 1, 1).needs_rehash(after)
+    assert PasswordHashing().needs_rehash(after)
     assert service.verify_sign_in("ann@example.com", GOOD)  # the new hash verifies
     assert stored_hash(harness, "ann@example.com") == after  # and is kept
+
+
+def test_new_hash_settings_keep_old_passwords_and_remake_their_hashes_at_sign_in(
+    harness: Harness, service: UserService
+) -> None:
+    service.create("ann@example.com", "member", "acme", GOOD)
+    service.create("bob@example.com", "member", "acme", OTHER)
+    # The operator raises the costs: the same database and key, other settings.
+    settings = harness.services.settings.model_copy(
+        update={"password_hash_memory_kib": 16384, "password_hash_passes": 2}
+    )
+    raised = Services.build(settings)
+    try:
+        assert raised.users.verify_sign_in("ann@example.com", GOOD).email == "ann@example.com"
+        assert "m=16384,t=2,p=1" in stored_hash(harness, "ann@example.com")
+        # Not signed in: still the old hash, which still verifies.
+        assert "m=8192,t=1,p=1" in stored_hash(harness, "bob@example.com")
+        assert raised.users.verify_sign_in("bob@example.com", OTHER).email == "bob@example.com"
+        with pytest.raises(SignInRefused):
+            raised.users.verify_sign_in("ann@example.com", OTHER)
+    finally:
+        raised.engine.dispose()
 
 
 def test_users_are_listed_in_pages_and_by_customer(service: UserService) -> None:

@@ -113,6 +113,21 @@ class Settings(BaseSettings):
     error_cap: int = Field(
         default=1000, ge=1, description="Row errors kept per file (all are counted)."
     )
+    # Argon2id costs of portal users' password hashes; the defaults are RFC 9106's
+    # low-memory profile. The floors keep a hash costly to guess on a GPU (8 MiB) and the
+    # ceilings keep a typo from making each sign-in allocate more than a server has.
+    password_hash_memory_kib: int = Field(
+        default=65536,
+        ge=8192,
+        le=4 * 1024 * 1024,
+        description="Memory each portal password hash takes, KiB (Argon2id m).",
+    )
+    password_hash_passes: int = Field(
+        default=3, ge=1, le=64, description="Passes over that memory per hash (Argon2id t)."
+    )
+    password_hash_lanes: int = Field(
+        default=4, ge=1, le=64, description="Lanes (threads) per hash (Argon2id p)."
+    )
     log_level: str = Field(default="info", description="Log level: debug, info, warning, error.")
     demo: bool = Field(
         default=True, description="On an empty database, `serve` creates a demo tenant."

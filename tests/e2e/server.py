@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import CHEAP_PASSWORD_HASHES
+
 LANDINGZONE = str(Path(sys.executable).with_name("landingzone"))
 
 
@@ -44,6 +46,8 @@ class ServerProcess:
             "LZ_DATA_DIR": str(self.data_dir),
             "LZ_PORT": str(self.port),
             "LZ_HOST": "127.0.0.1",
+            # The cheapest Argon2id the settings accept, as in the in-process tests.
+            **{f"LZ_{name.upper()}": str(value) for name, value in CHEAP_PASSWORD_HASHES.items()},
             **self.env_overrides,
         }
         self.log_path = self.data_dir.parent / f"server-{self.port}.log"

@@ -23,6 +23,8 @@ def audit_log(request: Request) -> JSONResponse:
     authorize(request, ADMIN)
     limit, cursor = page_params(request, set(FILTERS))
     given = {name: single_param(request, name) or None for name in FILTERS}
+    # An empty since is no time at all: a 400 that says what to give, not every entry.
+    given["since"] = single_param(request, "since")
     with admin_answers():  # an unknown customer: 404
         try:
             page = context(request).audit_log.page(

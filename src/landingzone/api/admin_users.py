@@ -65,7 +65,7 @@ def parse_body(model: type[Model], raw: bytes) -> Model:
     """``raw`` as ``model``; Unprocessable (422) names the field that is wrong."""
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise Unprocessable("The body is not valid JSON: send a UTF-8 JSON object.") from None
     try:
         return model.model_validate(value)

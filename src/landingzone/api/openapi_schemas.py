@@ -716,12 +716,12 @@ SCHEMAS.update(
         "AdminCustomerChange": {
             "type": "object",
             "additionalProperties": False,
-            "description": "What to change; at least one of the two.",
+            "description": "What to change; at least one of the two (null: unchanged).",
             "minProperties": 1,
             "properties": {
-                "timezone": ref("TimeZone"),
+                "timezone": nullable(ref("TimeZone")),
                 "disabled": {
-                    "type": "boolean",
+                    **nullable({"type": "boolean"}),
                     "description": (
                         "true: the customer's tokens stop working at once and it gets no new "
                         "ones; false: enabled again."

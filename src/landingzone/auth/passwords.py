@@ -8,6 +8,7 @@ sign-in (``needs_rehash``).
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from functools import cached_property
 
 from argon2 import Parameters, PasswordHasher, Type
@@ -45,6 +46,16 @@ class PasswordHashing:
         if parameters.type is not Type.ID:
             raise ValueError("portal passwords are hashed with Argon2id only")
         self._hasher = PasswordHasher.from_parameters(parameters)
+
+    @classmethod
+    def argon2id(cls, memory_kib: int, passes: int, lanes: int) -> PasswordHashing:
+        """Argon2id at these costs (the operator's settings), with RFC 9106's salt and
+        hash lengths."""
+        return cls(
+            replace(
+                RFC_9106_LOW_MEMORY, memory_cost=memory_kib, time_cost=passes, parallelism=lanes
+            )
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

@@ -95,7 +95,7 @@ class Services:
             datasets=DatasetService(dataset_repo),
             audit=audit,
             audit_log=AuditLogService(audit, tenants),
-            users=UserService(UserRepository(engine), tenants, audit, PasswordHashing()),
+            users=UserService(UserRepository(engine), tenants, audit, password_hashing(settings)),
             catalog=CatalogService(tenants, dataset_repo, files, submissions, retirement),
             targets=targets,
             lander=None
@@ -135,3 +135,13 @@ class Services:
     def operator(self) -> Operator:
         """The facade the server commands are given."""
         return operations.operator(self)
+
+
+def password_hashing(settings: Settings) -> PasswordHashing:
+    """Hashes at the operator's costs; hashes made at other costs still verify and are
+    remade at these at their user's next sign-in."""
+    return PasswordHashing.argon2id(
+        settings.password_hash_memory_kib,
+        settings.password_hash_passes,
+        settings.password_hash_lanes,
+    )

@@ -68,6 +68,10 @@ def parse_dataset_type(document: str | bytes | dict[str, Any]) -> DatasetType:
             raw = json.loads(document)
         except json.JSONDecodeError as exc:
             raise DatasetTypeError(f"not valid JSON: {exc}") from None
+        except UnicodeDecodeError:  # bytes in no encoding JSON may have
+            raise DatasetTypeError("not valid JSON: send UTF-8 text") from None
+        except RecursionError:
+            raise DatasetTypeError("not valid JSON: nested too deeply") from None
     else:
         raw = document
     if not isinstance(raw, dict):
