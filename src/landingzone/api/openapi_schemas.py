@@ -413,11 +413,11 @@ SCHEMAS["FileUploadRequest"] = {
             "properties": {"name": FILE_NAME, "type": FILE_FORMAT},
         },
         "replaces": {
-            "type": "string",
+            **nullable(STRING),
             "description": (
                 "The id of an earlier file of the caller's, of the same dataset type, that this "
                 "one corrects: once this file is Completed, that one becomes Superseded and "
-                "its rows leave analytics in the same commit."
+                "its rows leave analytics in the same commit. Null or absent: a new file."
             ),
         },
     },
