@@ -1,7 +1,7 @@
 """Playwright on the system's Chromium (``/usr/bin/chromium``, Debian's ``chromium``).
 
 Playwright cannot download its own browsers here, so it drives the distribution's
-Chromium. One headless browser serves the whole session; every test gets a fresh
+Chromium. One headless browser serves all of tests/browser; every test gets a fresh
 context (no shared cookies or storage) and a page in it. When a test fails, the
 page's screenshot is saved as ``failure.png`` in the test's ``tmp_path`` and its
 path is added to the report.
@@ -38,7 +38,10 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API is running it marks its
+# event loop as the thread's running loop, so asyncio.run() in any later test of
+# the suite would fail. The browser closes when the run leaves tests/browser.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.is_file():
         service_missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
