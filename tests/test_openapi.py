@@ -230,6 +230,21 @@ def test_docs_pages_load_only_same_origin_assets_that_are_served(
     assert "/openapi.json" in response.text
 
 
+def test_redoc_bundle_is_served_without_its_cdn_logo(sqlite_harness: Harness) -> None:
+    # ReDoc 2 renders a Redocly logo from cdn.redoc.ly on every page view.
+    response = sqlite_harness.http.get("/docs/assets/redoc.standalone.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "cdn.redoc.ly" not in response.text
+    assert 'alt:"redocly logo",onError' in response.text, "the bundle changed: check the logo"
+    cached = sqlite_harness.http.get(
+        "/docs/assets/redoc.standalone.js",
+        headers={"If-None-Match": response.headers["etag"]},
+    )
+    assert cached.status_code == 304
+    assert cached.content == b""
+
+
 def test_swagger_ui_calls_no_online_validator(sqlite_harness: Harness) -> None:
     # Swagger UI's default validatorUrl is a public service it would load a badge from.
     assert '"validatorUrl": null' in sqlite_harness.http.get("/docs").text

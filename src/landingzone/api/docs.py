@@ -6,10 +6,19 @@ an air-gapped network. Here the pages reference only same-origin URLs under
 ``fastapi-offline`` ships (FastAPI's "self-hosting JavaScript and CSS for docs" recipe).
 The app is created with ``openapi_url=None, docs_url=None, redoc_url=None`` so these
 routes, and ``api/openapi.py``'s document, replace FastAPI's.
+
+One request the bundles make on their own is removed: ReDoc 2 always renders an
+"API docs by Redocly" link whose logo image it loads from ``cdn.redoc.ly``. Offline
+that image fails quietly, but online every visit to /redoc would tell Redocly about
+it, so ``/docs/assets/redoc.standalone.js`` is served with the logo URL blanked (the
+component hides an image that fails to load). ``tests/browser`` checks in Chromium
+that neither page requests anything from another origin.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.resources
 from pathlib import Path
 
@@ -19,7 +28,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 OPENAPI_URL = "/openapi.json"  # served by api/openapi.py
@@ -32,6 +41,8 @@ SWAGGER_JS = "swagger-ui-bundle.js"
 SWAGGER_CSS = "swagger-ui.css"
 REDOC_JS = "redoc.standalone.js"
 FAVICON = "favicon.png"
+# The only other-origin URL redoc.standalone.js loads by itself (the Redocly logo).
+REDOC_CDN_LOGO = b'"https://cdn.redoc.ly/redoc/logo-mini.svg"'
 
 
 def assets_directory() -> Path:
@@ -45,9 +56,28 @@ def assets_directory() -> Path:
     return directory
 
 
+@functools.cache
+def offline_redoc_bundle(directory: Path) -> bytes:
+    """ReDoc's bundle without its CDN logo: an empty ``src`` fails without a request.
+    Read once per process (every app made in it serves the same ~1 MB)."""
+    return (directory / REDOC_JS).read_bytes().replace(REDOC_CDN_LOGO, b'""')
+
+
 def install_docs(api: FastAPI) -> None:
     """Add /docs, /docs/oauth2-redirect, /redoc and their assets to ``api``."""
-    api.mount(ASSETS_URL, StaticFiles(directory=assets_directory()), name="docs-assets")
+    directory = assets_directory()
+    redoc_bundle = offline_redoc_bundle(directory)
+    redoc_etag = f'"{hashlib.sha256(redoc_bundle).hexdigest()[:32]}"'
+
+    # Registered before the mount, which would otherwise serve the file unchanged.
+    @api.get(f"{ASSETS_URL}/{REDOC_JS}", include_in_schema=False)
+    async def redoc_script(request: Request) -> Response:
+        headers = {"ETag": redoc_etag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == redoc_etag:
+            return Response(status_code=304, headers=headers)
+        return Response(redoc_bundle, media_type="text/javascript", headers=headers)
+
+    api.mount(ASSETS_URL, StaticFiles(directory=directory), name="docs-assets")
 
     def asset(request: Request, name: str) -> str:
         # Same origin, and correct behind a proxy that sets root_path.
