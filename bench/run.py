@@ -64,7 +64,7 @@ def other_sections(results: Path) -> str:
     """The sections other benchmarks own (between their markers), kept across runs."""
     if not results.exists():
         return ""
-    owned = re.finditer(r"<!-- (\w+):start -->.*?<!-- \1:end -->", results.read_text(), re.S)
+    owned = re.finditer(r"<!-- ([\w-]+):start -->.*?<!-- \1:end -->", results.read_text(), re.S)
     return "".join(f"\n{section.group(0)}\n" for section in owned)
 
 
