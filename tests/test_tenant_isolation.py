@@ -146,6 +146,7 @@ ROUTES: dict[str, Kind] = {
     "GET /docs": Unchecked("public API pages"),
     "GET /docs/oauth2-redirect": Unchecked("public API pages"),
     "* /docs/assets": Unchecked("static files of the API pages"),
+    "GET /docs/assets/redoc.standalone.js": Unchecked("the API pages' ReDoc bundle (api/docs.py)"),
     "GET /redoc": Unchecked("public API pages"),
     # -- operators' routes ---------------------------------------------------------------------
     "GET /admin/v1/customers": Operator(lambda i: get("/admin/v1/customers"), False),
