@@ -38,7 +38,7 @@ typecheck: dev
 	$(BIN)/mypy
 
 # Two processes (pytest-xdist), a test file each at a time: the suite is CPU-bound and
-# took 19 minutes on one core of the 2-core CI machine, 11 on both (bench/RESULTS.md).
+# took 19 minutes on one core of the 2-core CI machine, 11 on both (session 8, measured).
 unit: dev
 	$(BIN)/pytest -q -n 2 --dist loadfile
 
