@@ -41,7 +41,9 @@ def parse_body(model: type[Body], raw: bytes) -> Body:
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise Unprocessable("Invalid request: the body is not JSON: send a JSON object.") from None
+        raise Unprocessable(
+            "Invalid request: the body is not valid JSON: send a UTF-8 JSON object."
+        ) from None
     try:
         return model.model_validate(value)
     except ValidationError as exc:

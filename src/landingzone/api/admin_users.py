@@ -7,29 +7,25 @@ that made it, never cached.
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from landingzone.api.admin_common import OperatorCaller, RawBody, parse_body
 from landingzone.api.context import context
-from landingzone.api.deps import actor, authorize, request_body
-from landingzone.api.errors import describe_validation
+from landingzone.api.deps import actor, authorize
 from landingzone.api.query import only_params, page_limit, single_param
 from landingzone.auth.scopes import ADMIN
-from landingzone.domain.access import Principal
 from landingzone.domain.models import User
 from landingzone.domain.users import IssuedUser
-from landingzone.errors import Unprocessable
 from landingzone.timeutil import iso_z
 
 router = APIRouter(prefix="/admin/v1/users", tags=["admin"])
 Email = Annotated[str, Path(description="The user's email (any case).")]
 # An answer with a password in it is for its one reader: no cache may keep it.
 NO_STORE = {"Cache-Control": "no-store"}
-Model = TypeVar("Model", bound=BaseModel)
 
 
 class NewUserBody(BaseModel):
@@ -49,28 +45,6 @@ class PasswordBody(BaseModel):
     password: Annotated[
         str | None, Field(description="At least 12 characters; none: a one-time password.")
     ] = None
-
-
-def admin_caller(request: Request) -> Principal:
-    """The caller, with scope ``admin``: a dependency, so it is checked before the body
-    is read and parsed (no token, no 422)."""
-    return authorize(request, ADMIN)
-
-
-Caller = Annotated[Principal, Depends(admin_caller)]
-RawBody = Annotated[bytes, Depends(request_body)]
-
-
-def parse_body(model: type[Model], raw: bytes) -> Model:
-    """``raw`` as ``model``; Unprocessable (422) names the field that is wrong."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise Unprocessable("The body is not valid JSON: send a UTF-8 JSON object.") from None
-    try:
-        return model.model_validate(value)
-    except ValidationError as exc:
-        raise Unprocessable(f"Invalid request: {describe_validation(exc.errors())}.") from None
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -110,7 +84,7 @@ def list_users(request: Request) -> JSONResponse:
 
 
 @router.post("", status_code=201, summary="Create a portal user")
-def create_user(request: Request, principal: Caller, raw: RawBody) -> JSONResponse:
+def create_user(request: Request, principal: OperatorCaller, raw: RawBody) -> JSONResponse:
     body = parse_body(NewUserBody, raw)
     issued = context(request).users.create(
         body.email, body.role, body.customer, body.password, actor(request, principal)
@@ -131,7 +105,9 @@ def enable_user(email: Email, request: Request) -> JSONResponse:
 
 
 @router.post("/{email}/reset-password", summary="A new password for a user")
-def reset_password(email: Email, request: Request, principal: Caller, raw: RawBody) -> JSONResponse:
+def reset_password(
+    email: Email, request: Request, principal: OperatorCaller, raw: RawBody
+) -> JSONResponse:
     # No body at all: a one-time password, as with a body without "password".
     password = parse_body(PasswordBody, raw).password if raw.strip() else None
     issued = context(request).users.reset_password(email, password, actor(request, principal))
